@@ -1,0 +1,184 @@
+"""Turn a resolved scenario into the numeric inputs of a run, or of a batch of runs.
+
+:class:`Inputs` holds every number the rules need, as numpy arrays: for one run, member values
+have shape ``(members,)`` and Russia's or a mechanism's are 0-d; for a batch of ``runs``, every
+array gains a leading runs axis. :class:`Plan` holds what is shared by every run of a scenario:
+the months, the drill schedule and the scenario-given events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from sim import rules, schema
+from sim.scenario import Scenario, ScenarioEvent, month_index, month_label
+
+FloatArray = npt.NDArray[np.float64]
+
+MEMBER_KEYS = tuple(schema.MEMBER_FIELDS)
+MECHANISM_KEYS = tuple(schema.MECHANISM_FIELDS)
+RUSSIA_KEYS = tuple(schema.RUSSIA_FIELDS)
+MEMBER_INDEX = {name: index for index, name in enumerate(schema.MEMBERS)}
+POWER_INDEX = {name: index for index, name in enumerate(schema.POWERS)}
+PAIR_MEMBERS = tuple(
+    (MEMBER_INDEX[pair.split("-")[0]], MEMBER_INDEX[pair.split("-")[1]]) for pair in schema.PAIRS
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every run of a scenario shares: horizon, calendar, drills and injected events."""
+
+    start: str
+    steps: int
+    drill_host: npt.NDArray[np.int64]
+    """Index of the drill host in each month, -1 where no drill is scheduled."""
+    events_by_month: Mapping[int, tuple[ScenarioEvent, ...]] = field(default_factory=dict)
+
+    def date(self, step: int) -> str:
+        """The "YYYY-MM" month that step ``step`` (1-based) simulates."""
+        return month_label(self.start, step - 1)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every number of a run (or of a batch of runs, with a leading runs axis)."""
+
+    capacity: FloatArray
+    """Russia's capacity in each month: shape ``(..., steps)``."""
+    russia: Mapping[str, FloatArray]
+    member: Mapping[str, FloatArray]
+    """Member values by field name, shape ``(..., members)``."""
+    responsiveness: FloatArray
+    """Shape ``(..., powers)``."""
+    interest: FloatArray
+    """Shape ``(..., powers, members)``."""
+    clash_hazard: FloatArray
+    """Shape ``(..., pairs)``."""
+    mechanism: Mapping[str, FloatArray]
+
+    def runs(self) -> int | None:
+        """Number of runs in a batch, None for a single run."""
+        return None if self.capacity.ndim == 1 else int(self.capacity.shape[0])
+
+
+def plan(scenario: Scenario, steps: int | None = None) -> Plan:
+    """The shared schedule of a scenario for ``steps`` months (default: its horizon)."""
+    horizon = scenario.horizon if steps is None else steps
+    if horizon < 1:
+        raise ValueError(f"steps must be at least 1, got {horizon}")
+    start = scenario.start
+    first = month_index(start, scenario["drills.first_at"])
+    every = int(scenario["drills.every_months"])
+    hosts = [MEMBER_INDEX[name] for name in scenario["drills.hosts"]]
+    drill_host = np.full(horizon, -1, dtype=np.int64)
+    for number, month in enumerate(range(first, horizon, every)):
+        drill_host[month] = hosts[number % len(hosts)]
+    by_month: dict[int, list[ScenarioEvent]] = {}
+    for event in scenario.events:
+        if event.month < horizon:
+            by_month.setdefault(event.month, []).append(event)
+    return Plan(start, horizon, drill_host, {m: tuple(e) for m, e in by_month.items()})
+
+
+def inputs(
+    scenario: Scenario,
+    steps: int | None = None,
+    overrides: Mapping[str, npt.ArrayLike] | None = None,
+    runs: int | None = None,
+) -> Inputs:
+    """Numeric inputs for one run, or for ``runs`` runs whose values ``overrides`` may vary.
+
+    ``overrides`` maps dotted paths to a value or an array of ``runs`` values.
+    """
+    horizon = scenario.horizon if steps is None else steps
+    chosen = dict(overrides or {})
+    for path in chosen:
+        spec = schema.leaf(path)
+        if spec is None or not spec.sweepable:
+            raise KeyError(f"{path}: not a numeric scenario value that can vary between runs")
+
+    def get(path: str, default: float | None = None) -> FloatArray:
+        if path in chosen:
+            value = np.asarray(chosen[path], dtype=np.float64)
+        elif path in scenario.values:
+            value = np.asarray(scenario[path], dtype=np.float64)
+        elif default is not None:
+            value = np.asarray(default, dtype=np.float64)
+        else:
+            raise KeyError(path)
+        if runs is not None:
+            value = np.broadcast_to(value, (runs,)).copy()
+        return value
+
+    def stack(paths: list[str], default: float | None = None) -> FloatArray:
+        return np.stack([get(path, default) for path in paths], axis=-1)
+
+    capacity = _capacity(scenario, horizon, get, runs)
+    members = {
+        key: stack([f"members.{name}.{key}" for name in schema.MEMBERS]) for key in MEMBER_KEYS
+    }
+    interest = np.stack(
+        [
+            stack([f"powers.{power}.interest.{name}" for name in schema.MEMBERS], default=0.0)
+            for power in schema.POWERS
+        ],
+        axis=-2,
+    )
+    return Inputs(
+        capacity=capacity,
+        russia={key: get(f"russia.{key}") for key in RUSSIA_KEYS},
+        member=members,
+        responsiveness=stack([f"powers.{power}.responsiveness" for power in schema.POWERS]),
+        interest=interest,
+        clash_hazard=stack([f"clashes.{pair}" for pair in schema.PAIRS], default=0.0),
+        mechanism={key: get(f"mechanisms.{key}") for key in MECHANISM_KEYS},
+    )
+
+
+def _capacity(scenario: Scenario, horizon: int, get: object, runs: int | None) -> FloatArray:
+    """Capacity per month from the scenario's shape, less any mobilisation shocks."""
+    assert callable(get)
+    shape = scenario["russia.capacity.shape"]
+    months = np.arange(horizon, dtype=np.float64)
+    floor = get("russia.capacity.floor")
+    ceiling = get("russia.capacity.ceiling")
+    if shape == "explicit":
+        given = np.asarray(scenario["russia.capacity.values"], dtype=np.float64)
+        padded = np.concatenate([given, np.full(max(horizon - len(given), 0), given[-1])])[:horizon]
+        path = np.broadcast_to(padded, (*np.shape(floor), horizon)).copy()
+    else:
+        start = scenario.start
+
+        def month_of(key: str) -> float:
+            full = f"russia.capacity.{key}"
+            return float(month_index(start, scenario[full])) if full in scenario.values else np.inf
+
+        drain = 0.0 if shape == "constant" else get("russia.capacity.drain_per_month", 0.0)
+        path = rules.capacity_path(
+            months,
+            initial=get("russia.capacity.initial"),
+            drain_per_month=drain,
+            floor=floor,
+            ceiling=ceiling,
+            shock_month=month_of("shock_at"),
+            shock_size=get("russia.capacity.shock_size", 0.0),
+            recovery_month=month_of("recovery_at"),
+            recovery_per_month=get("russia.capacity.recovery_per_month", 0.0),
+        )
+    drops = np.zeros(horizon)
+    for event in scenario.events:
+        if event.kind == "mobilisation_shock" and event.month < horizon and event.size:
+            drops[event.month :] += event.size
+    if drops.any():
+        path = np.minimum(
+            np.maximum(path - drops, floor[..., np.newaxis]), ceiling[..., np.newaxis]
+        )
+    if runs is not None and path.ndim == 1:
+        path = np.broadcast_to(path, (runs, horizon)).copy()
+    result: FloatArray = path
+    return result

@@ -1,0 +1,730 @@
+"""Scenario files: read, validate against :mod:`sim.schema`, resolve ``extends`` and overrides.
+
+A scenario is one TOML file. A root scenario (no ``extends``) must give every numeric value with
+its provenance::
+
+    [members.Kazakhstan.energy_transit]
+    value = 0.8
+    range = [0.67, 0.8]
+    source = "about 80% of Kazakh oil exports go through CPC -> 0.8"
+
+A child scenario names its parent (``extends = "baseline-2022"``) and overrides any value, as a
+bare number (``members.Kazakhstan.energy_transit = 0.4``) or as a table with its own source.
+Scenario files are data: nothing in them is executed, and nothing in them names a place to write.
+
+Every problem is a :class:`ScenarioError` whose message is one line naming the file, the key
+path and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import schema
+from sim.schema import Field
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})$")
+_VALUE_TABLE_KEYS = ("value", "range", "source", "reason")
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be used, with a one-line explanation."""
+
+    def __init__(self, file: str | Path, key: str, expected: str, line: int | None = None) -> None:
+        self.file = str(file)
+        self.key = key
+        self.expected = expected
+        self.line = line
+        where = f"{self.file}:{line}" if line else self.file
+        keypart = f" {key}:" if key else ""
+        super().__init__(f"{where}:{keypart} {expected}")
+
+
+@dataclass(frozen=True)
+class Value:
+    """One resolved value with its provenance."""
+
+    path: str
+    value: Any
+    source: str
+    file: str
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def has_range(self) -> bool:
+        return self.low is not None and self.high is not None
+
+
+@dataclass(frozen=True)
+class ScenarioEvent:
+    """An event the scenario injects at a given month (marked scenario-given in the event log)."""
+
+    id: str
+    at: str
+    month: int
+    kind: str
+    member: str = ""
+    members: tuple[str, ...] = ()
+    power: str = ""
+    adversary: str = ""
+    size: float | None = None
+    posture_rise: float | None = None
+    cost: float | None = None
+    aversion: float | None = None
+    lever: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved scenario: every value of the schema, with provenance, and its events."""
+
+    name: str
+    title: str
+    narrative: str
+    files: tuple[str, ...]
+    digest: str
+    values: Mapping[str, Value]
+    events: tuple[ScenarioEvent, ...] = field(default=())
+
+    def __getitem__(self, path: str) -> Any:
+        return self.values[path].value
+
+    @property
+    def start(self) -> str:
+        return str(self["start"])
+
+    @property
+    def horizon(self) -> int:
+        return int(self["horizon_months"])
+
+    def with_values(self, overrides: Mapping[str, Any], origin: str = "override") -> Scenario:
+        """A copy with some values replaced (validated like a child scenario's)."""
+        values = dict(self.values)
+        for path, new in overrides.items():
+            spec = schema.leaf(path)
+            if spec is None or path in schema.TOP_FIELDS:
+                raise ScenarioError(origin, path, _unknown_message(path))
+            checked = _check_value(origin, path, spec, new)
+            old = values.get(path)
+            values[path] = Value(
+                path,
+                checked,
+                f"set by {origin}",
+                origin,
+                old.low if old else None,
+                old.high if old else None,
+            )
+        return Scenario(
+            self.name, self.title, self.narrative, self.files, self.digest, values, self.events
+        )
+
+
+def scenario_dirs() -> list[Path]:
+    """Where named scenarios live: the project's ``scenarios/``, else the installed copy."""
+    package = Path(__file__).resolve().parent
+    candidates = [package.parent / "scenarios", package / "_scenarios"]
+    return [path for path in candidates if path.is_dir()]
+
+
+def available() -> dict[str, Path]:
+    """Named scenarios: file stem -> path."""
+    found: dict[str, Path] = {}
+    for directory in scenario_dirs():
+        for path in sorted(directory.glob("*.toml")):
+            found.setdefault(path.stem, path)
+    return found
+
+
+def locate(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """Find a scenario by name (in ``scenarios/``) or by path."""
+    text = str(name_or_path)
+    names = available()
+    if text in names:
+        return names[text]
+    candidate = Path(text)
+    if relative_to is not None and not candidate.is_absolute():
+        sibling = relative_to.parent / candidate
+        if sibling.suffix != ".toml":
+            sibling = sibling.with_suffix(".toml")
+        if sibling.exists():
+            return sibling
+    if candidate.exists() or candidate.suffix == ".toml" or "/" in text:
+        return candidate
+    close = difflib.get_close_matches(text, list(names), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise ScenarioError(
+        text,
+        "",
+        f"no such scenario (expected a name from {', '.join(names) or 'scenarios/'} "
+        f"or a path to a .toml file){hint}",
+    )
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """Read, validate and resolve a scenario by name or path."""
+    path = locate(name_or_path)
+    chain = _read_chain(path)
+    return _resolve(chain)
+
+
+def validate(path: str | Path) -> Scenario:
+    """Validate one file (and its parents) without running it; return the resolved scenario."""
+    return load(path)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Raw:
+    path: Path
+    text: str
+    data: dict[str, Any]
+
+
+def _read(path: Path) -> _Raw:
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(path, "", "file not found (expected a scenario .toml file)") from None
+    except IsADirectoryError:
+        raise ScenarioError(path, "", "is a directory (expected a scenario .toml file)") from None
+    except OSError as error:
+        raise ScenarioError(path, "", f"cannot read file ({error.strerror})") from None
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(path, "", "not UTF-8 text (expected a TOML file)") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        line = int(match.group(1)) if match else None
+        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise ScenarioError(path, "", f"invalid TOML: {detail}", line) from None
+    return _Raw(path, text, data)
+
+
+def _read_chain(path: Path) -> list[_Raw]:
+    """The file and its ancestors, root first; refuses cycles and missing parents."""
+    chain: list[_Raw] = []
+    seen: list[Path] = []
+    current: Path | None = path
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            cycle = " -> ".join(p.name for p in [*seen, resolved])
+            raise ScenarioError(chain[-1].path, "extends", f"cycle in extends ({cycle})")
+        seen.append(resolved)
+        raw = _read(current)
+        chain.append(raw)
+        parent = raw.data.get("extends")
+        if parent is None:
+            current = None
+        elif not isinstance(parent, str):
+            raise ScenarioError(
+                current,
+                "extends",
+                "expected a scenario name or path (a string)",
+                _line_of(raw.text, "extends"),
+            )
+        else:
+            try:
+                current = locate(parent, relative_to=current)
+            except ScenarioError:
+                raise ScenarioError(
+                    current,
+                    "extends",
+                    f"parent scenario '{parent}' not found "
+                    f"(expected one of {', '.join(available())} or a path)",
+                    _line_of(raw.text, "extends"),
+                ) from None
+            if not current.exists():
+                raise ScenarioError(
+                    raw.path,
+                    "extends",
+                    f"parent scenario '{parent}' not found "
+                    f"(expected one of {', '.join(available())} or a path)",
+                    _line_of(raw.text, "extends"),
+                )
+    chain.reverse()
+    return chain
+
+
+# --- resolving -------------------------------------------------------------------------------
+
+
+def _resolve(chain: list[_Raw]) -> Scenario:
+    values: dict[str, Value] = {}
+    events: list[dict[str, Any]] = []
+    digest = hashlib.sha256()
+    for position, raw in enumerate(chain):
+        digest.update(raw.text.encode())
+        is_root = position == 0
+        flat = _flatten(raw, is_root)
+        for path, entry in flat.items():
+            old = values.get(path)
+            if is_root or (isinstance(entry, Value) and entry.source):
+                values[path] = entry
+            else:
+                values[path] = Value(
+                    path,
+                    entry.value,
+                    f"set by scenario {raw.path.stem}",
+                    str(raw.path),
+                    entry.low if entry.low is not None else (old.low if old else None),
+                    entry.high if entry.high is not None else (old.high if old else None),
+                )
+        events = _merge_events(raw, events)
+    leaf_file = chain[-1]
+    _check_complete(chain[0], values)
+    name = str(leaf_file.data.get("name", leaf_file.path.stem))
+    title = str(leaf_file.data.get("title", ""))
+    narrative = str(leaf_file.data.get("narrative", ""))
+    scenario = Scenario(
+        name=name,
+        title=title,
+        narrative=narrative,
+        files=tuple(str(raw.path) for raw in chain),
+        digest=digest.hexdigest(),
+        values=values,
+        events=(),
+    )
+    resolved_events = tuple(_resolve_event(leaf_file, scenario, event) for event in events)
+    final = Scenario(
+        name, title, narrative, scenario.files, scenario.digest, values, resolved_events
+    )
+    _check_consistency(leaf_file, final)
+    return final
+
+
+def _unknown_message(path: str) -> str:
+    parent, _, key = path.rpartition(".")
+    options = schema.children(parent)
+    if parent == "members" or parent.endswith(".interest"):
+        kind = "member"
+    elif parent == "powers":
+        kind = "outside power"
+    elif parent == "clashes":
+        kind = "pair of members"
+    else:
+        kind = "key"
+    close = difflib.get_close_matches(key, options, n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    if not options:
+        return f"unknown {kind} '{key}'"
+    listed = ", ".join(options) if len(options) <= 12 else ", ".join(options[:12]) + ", ..."
+    return f"unknown {kind} '{key}' (expected one of {listed}){hint}"
+
+
+def _flatten(raw: _Raw, is_root: bool) -> dict[str, Value]:
+    """Walk the file's tables guided by the schema; check every key and value."""
+    flat: dict[str, Value] = {}
+
+    def walk(table: Mapping[str, Any], prefix: str) -> None:
+        for key, item in table.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if path in ("events", "drop_events"):
+                continue
+            spec = schema.leaf(path)
+            if spec is None:
+                if key not in schema.children(prefix):
+                    raise ScenarioError(
+                        raw.path, path, _unknown_message(path), _line_of(raw.text, key)
+                    )
+                if not isinstance(item, Mapping):
+                    raise ScenarioError(
+                        raw.path, path, "expected a table of values", _line_of(raw.text, key)
+                    )
+                walk(item, path)
+                continue
+            flat[path] = _entry(raw, path, key, spec, item, is_root)
+
+    walk(raw.data, "")
+    return flat
+
+
+def _entry(raw: _Raw, path: str, key: str, spec: Field, item: Any, is_root: bool) -> Value:
+    line = _line_of(raw.text, key)
+    numeric = spec.kind in ("unit", "real", "int")
+    if isinstance(item, Mapping):
+        if not numeric and spec.kind != "units":
+            raise ScenarioError(raw.path, path, f"expected {spec.expected()}", line)
+        for extra in item:
+            if extra not in _VALUE_TABLE_KEYS:
+                close = difflib.get_close_matches(extra, _VALUE_TABLE_KEYS, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ScenarioError(
+                    raw.path,
+                    f"{path}.{extra}",
+                    f"unknown key '{extra}' in a value table (expected value, range, source){hint}",
+                    line,
+                )
+        if "value" not in item:
+            raise ScenarioError(
+                raw.path, f"{path}.value", f"missing (expected {spec.expected()})", line
+            )
+        source = item.get("source", item.get("reason"))
+        if source is not None and (not isinstance(source, str) or not source.strip()):
+            raise ScenarioError(raw.path, f"{path}.source", "expected a non-empty string", line)
+        value = _check_value(raw.path, path, spec, item["value"], line)
+        low, high = _check_range(raw.path, path, spec, item.get("range"), value, line, is_root)
+        if is_root and spec.provenance and source is None:
+            raise ScenarioError(
+                raw.path,
+                path,
+                "calibrated value without a source (expected a 'source' or 'reason' string)",
+                line,
+            )
+        return Value(path, value, str(source or ""), str(raw.path), low, high)
+    if is_root and spec.provenance:
+        raise ScenarioError(
+            raw.path,
+            path,
+            'calibrated value without a source (expected a table {value = ..., source = "..."})',
+            line,
+        )
+    return Value(path, _check_value(raw.path, path, spec, item, line), "", str(raw.path))
+
+
+def _check_value(
+    file: str | Path, path: str, spec: Field, item: Any, line: int | None = None
+) -> Any:
+    expected = f"expected {spec.expected()}"
+    match spec.kind:
+        case "unit" | "real":
+            if isinstance(item, bool) or not isinstance(item, int | float):
+                raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            number = float(item)
+            if not spec.low <= number <= spec.high:  # also refuses nan
+                raise ScenarioError(file, path, f"{expected}, got {number:g}", line)
+            return number
+        case "int":
+            if (
+                isinstance(item, bool)
+                or not isinstance(item, int | float)
+                or (isinstance(item, float) and not item.is_integer())
+            ):
+                raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            whole = int(item)
+            if not spec.low <= whole <= spec.high:
+                raise ScenarioError(file, path, f"{expected}, got {whole}", line)
+            return whole
+        case "date":
+            if (
+                not isinstance(item, str)
+                or not (match := _DATE.match(item))
+                or not (1 <= int(match.group(2)) <= 12)
+            ):
+                raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            return item
+        case "text":
+            if path == "drop_events":
+                if not isinstance(item, list) or not all(isinstance(x, str) for x in item):
+                    raise ScenarioError(file, path, "expected a list of event ids", line)
+                return tuple(item)
+            if not isinstance(item, str):
+                raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            return item
+        case "choice":
+            if not isinstance(item, str) or item not in spec.choices:
+                close = (
+                    difflib.get_close_matches(item, spec.choices, n=1)
+                    if isinstance(item, str)
+                    else []
+                )
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ScenarioError(file, path, f"{expected}, got {_describe(item)}{hint}", line)
+            return item
+        case "members":
+            if (
+                not isinstance(item, list)
+                or not item
+                or not all(isinstance(x, str) and x in schema.MEMBERS for x in item)
+            ):
+                raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            return tuple(item)
+        case "units":
+            if (
+                not isinstance(item, list)
+                or not item
+                or not all(
+                    not isinstance(x, bool) and isinstance(x, int | float) and 0.0 <= x <= 1.0
+                    for x in item
+                )
+            ):
+                raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            return tuple(float(x) for x in item)
+    raise AssertionError(spec.kind)  # pragma: no cover
+
+
+def _check_range(
+    file: Path, path: str, spec: Field, item: Any, value: Any, line: int | None, is_root: bool
+) -> tuple[float | None, float | None]:
+    if item is None:
+        return None, None
+    if spec.kind not in ("unit", "real", "int"):
+        raise ScenarioError(file, f"{path}.range", "only numeric values take a range", line)
+    if (
+        not isinstance(item, list)
+        or len(item) != 2
+        or not all(not isinstance(x, bool) and isinstance(x, int | float) for x in item)
+    ):
+        raise ScenarioError(file, f"{path}.range", "expected [low, high], two numbers", line)
+    low, high = float(item[0]), float(item[1])
+    if not (spec.low <= low <= high <= spec.high):
+        raise ScenarioError(
+            file,
+            f"{path}.range",
+            f"expected low <= high within [{spec.low:g}, {spec.high:g}], got [{low:g}, {high:g}]",
+            line,
+        )
+    if is_root and not low <= value <= high:
+        raise ScenarioError(
+            file,
+            f"{path}.range",
+            f"value {value:g} lies outside its range [{low:g}, {high:g}]",
+            line,
+        )
+    return low, high
+
+
+def _describe(item: Any) -> str:
+    if isinstance(item, str):
+        return repr(item)
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, Mapping):
+        return "a table"
+    if isinstance(item, list):
+        return "a list"
+    return repr(item)
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """Best-effort line of a key in the file (tomllib gives lines only for syntax errors)."""
+    pattern = re.compile(rf'(^|[\s."\[]){re.escape(key)}("?\s*[=\].]|"\s*$)')
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.search(line.split("#", 1)[0]):
+            return number
+    return None
+
+
+def _check_complete(root: _Raw, values: Mapping[str, Value]) -> None:
+    """A root scenario must set every required value of the schema."""
+    optional = {
+        "name",
+        "title",
+        "narrative",
+        "extends",
+        "drop_events",
+        "russia.capacity.shock_at",
+        "russia.capacity.shock_size",
+        "russia.capacity.recovery_at",
+        "russia.capacity.recovery_per_month",
+        "russia.capacity.values",
+        "russia.capacity.drain_per_month",
+    }
+    for path in schema.all_leaves():
+        if path in optional or path.startswith("clashes.") or ".interest." in path:
+            continue
+        if path not in values:
+            spec = schema.leaf(path)
+            assert spec is not None
+            raise ScenarioError(root.path, path, f"missing (expected {spec.expected()})")
+
+
+def _check_consistency(raw: _Raw, scenario: Scenario) -> None:
+    """Cross-field rules: the capacity shape's keys, floor <= ceiling, drill hosts."""
+    values = scenario.values
+    shape = scenario["russia.capacity.shape"]
+    needs = {
+        "drain": ("drain_per_month",),
+        "shock": ("shock_at", "shock_size"),
+        "recovery": ("recovery_at", "recovery_per_month"),
+        "explicit": ("values",),
+    }.get(shape, ())
+    for key in needs:
+        if f"russia.capacity.{key}" not in values:
+            raise ScenarioError(
+                raw.path,
+                f"russia.capacity.{key}",
+                f"missing: the '{shape}' capacity shape needs {', '.join(needs)}",
+            )
+    if (
+        shape == "constant"
+        and values.get("russia.capacity.drain_per_month")
+        and (scenario["russia.capacity.drain_per_month"] != 0)
+    ):
+        raise ScenarioError(
+            raw.path,
+            "russia.capacity.drain_per_month",
+            "a 'constant' capacity path must have drain_per_month = 0",
+        )
+    if scenario["russia.capacity.floor"] > scenario["russia.capacity.ceiling"]:
+        raise ScenarioError(raw.path, "russia.capacity.floor", "expected floor <= ceiling")
+    start = scenario.start
+    for key in ("shock_at", "recovery_at"):
+        path = f"russia.capacity.{key}"
+        if path in values and month_index(start, scenario[path]) < 0:
+            raise ScenarioError(raw.path, path, f"expected a month on or after the start {start}")
+    first = scenario["drills.first_at"]
+    if month_index(start, first) < 0:
+        raise ScenarioError(
+            raw.path, "drills.first_at", f"expected a month on or after the start {start}"
+        )
+    inertia = scenario["mechanisms.inertia"]
+    peer = scenario["mechanisms.peer_weight"]
+    if (1.0 - inertia) + peer > 1.0:
+        raise ScenarioError(
+            raw.path, "mechanisms.peer_weight", "expected (1 - inertia) + peer_weight <= 1"
+        )
+
+
+def month_index(start: str, date: str) -> int:
+    """Months from ``start`` to ``date`` (both "YYYY-MM"); 0 is the start month."""
+    start_match = _DATE.match(start)
+    date_match = _DATE.match(date)
+    if not start_match or not date_match:
+        raise ValueError(f"expected months as YYYY-MM, got {start!r} and {date!r}")
+    return (int(date_match.group(1)) - int(start_match.group(1))) * 12 + (
+        int(date_match.group(2)) - int(start_match.group(2))
+    )
+
+
+def month_label(start: str, offset: int) -> str:
+    """The "YYYY-MM" label of the month ``offset`` months after ``start``."""
+    match = _DATE.match(start)
+    if not match:
+        raise ValueError(f"expected a month as YYYY-MM, got {start!r}")
+    total = int(match.group(1)) * 12 + int(match.group(2)) - 1 + offset
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def _merge_events(raw: _Raw, inherited: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    drop = raw.data.get("drop_events", [])
+    if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop):
+        raise ScenarioError(
+            raw.path,
+            "drop_events",
+            "expected a list of event ids",
+            _line_of(raw.text, "drop_events"),
+        )
+    known = {event.get("id") for event in inherited}
+    for event_id in drop:
+        if event_id not in known:
+            close = difflib.get_close_matches(event_id, [str(k) for k in known if k], n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ScenarioError(
+                raw.path,
+                "drop_events",
+                f"no inherited event with id '{event_id}'{hint}",
+                _line_of(raw.text, "drop_events"),
+            )
+    kept = [event for event in inherited if event.get("id") not in drop]
+    own = raw.data.get("events", [])
+    if not isinstance(own, list) or not all(isinstance(x, Mapping) for x in own):
+        raise ScenarioError(
+            raw.path, "events", "expected [[events]] tables", _line_of(raw.text, "events")
+        )
+    for index, event in enumerate(own):
+        checked = dict(event)
+        checked["_file"] = str(raw.path)
+        checked["_index"] = index
+        checked["_line"] = _nth_line(raw.text, "[[events]]", index)
+        kept.append(checked)
+    return kept
+
+
+def _nth_line(text: str, marker: str, index: int) -> int | None:
+    seen = -1
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip().startswith(marker):
+            seen += 1
+            if seen == index:
+                return number
+    return None
+
+
+def _resolve_event(raw: _Raw, scenario: Scenario, event: Mapping[str, Any]) -> ScenarioEvent:
+    file = event["_file"]
+    index = event["_index"]
+    line = event["_line"]
+    prefix = f"events[{index}]"
+    checked: dict[str, Any] = {}
+    for key, item in event.items():
+        if key.startswith("_"):
+            continue
+        spec = schema.EVENT_FIELDS.get(key)
+        if spec is None:
+            close = difflib.get_close_matches(key, list(schema.EVENT_FIELDS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ScenarioError(
+                file,
+                f"{prefix}.{key}",
+                f"unknown key '{key}' (expected one of {', '.join(schema.EVENT_FIELDS)}){hint}",
+                line,
+            )
+        checked[key] = _check_value(file, f"{prefix}.{key}", spec, item, line)
+    for key in ("at", "kind"):
+        if key not in checked:
+            spec = schema.EVENT_FIELDS[key]
+            raise ScenarioError(
+                file, f"{prefix}.{key}", f"missing (expected {spec.expected()})", line
+            )
+    kind = checked["kind"]
+    for key in schema.EVENT_REQUIRED[kind]:
+        if key not in checked:
+            spec = schema.EVENT_FIELDS[key]
+            raise ScenarioError(
+                file,
+                f"{prefix}.{key}",
+                f"missing: a '{kind}' event needs {key} ({spec.expected()})",
+                line,
+            )
+    if kind == "clash":
+        members = checked.get("members", ())
+        has_pair = len(members) == 2 and members[0] != members[1]
+        has_adversary = "member" in checked and "adversary" in checked
+        if not has_pair and not has_adversary:
+            raise ScenarioError(
+                file,
+                prefix,
+                "a 'clash' event needs members = [two different members] or member and adversary",
+                line,
+            )
+    month = month_index(scenario.start, checked["at"])
+    if month < 0:
+        raise ScenarioError(
+            file, f"{prefix}.at", f"expected a month on or after the start {scenario.start}", line
+        )
+    members = tuple(checked.get("members", ()))
+    return ScenarioEvent(
+        id=str(checked.get("id", f"{Path(file).stem}-{index}")),
+        at=checked["at"],
+        month=month,
+        kind=kind,
+        member=checked.get("member", ""),
+        members=members,
+        power=checked.get("power", ""),
+        adversary=checked.get("adversary", ""),
+        size=checked.get("size"),
+        posture_rise=checked.get("posture_rise"),
+        cost=checked.get("cost"),
+        aversion=checked.get("aversion"),
+        lever=checked.get("lever", "energy" if kind == "pipeline_suspension" else ""),
+        note=checked.get("note", ""),
+    )
