@@ -1,0 +1,1 @@
+"""Subcommands of the ``csto`` command line, one module per group."""
