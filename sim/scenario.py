@@ -127,6 +127,23 @@ class Scenario:
             self.name, self.title, self.narrative, self.files, self.digest, values, self.events
         )
 
+    def with_constant_capacity(self, level: float) -> Scenario:
+        """A copy whose capacity path is constant at ``level`` (scenario events still apply)."""
+        return self.with_values(
+            {"russia.capacity.shape": "constant", "russia.capacity.initial": level},
+            origin="constant capacity",
+        )
+
+    def without_events(self, *ids: str) -> Scenario:
+        """A copy without the named scenario-given events (a counterfactual)."""
+        unknown = set(ids) - {event.id for event in self.events}
+        if unknown:
+            raise KeyError(f"no events with ids {sorted(unknown)} in scenario {self.name}")
+        kept = tuple(event for event in self.events if event.id not in ids)
+        return Scenario(
+            self.name, self.title, self.narrative, self.files, self.digest, self.values, kept
+        )
+
 
 def scenario_dirs() -> list[Path]:
     """Where named scenarios live: the project's ``scenarios/``, else the installed copy."""
