@@ -1,0 +1,235 @@
+"""Replicates: one scenario run under many seeds derived from one master seed.
+
+``run_replicates(scenario, seed, replicates, steps)`` is defined only by those four inputs: the
+per-replicate seeds come from :func:`sim.draws.derive_seeds` before any run starts, so replicate
+``r`` is the same run however the work is done (one process, many, or the batch engine).
+
+The statistics a results table or a figure shows over replicates (:func:`describe`,
+:func:`member_outcomes`, :func:`freezes`) are computed here, apart from any drawing or printing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim import schema
+from sim.draws import derive_seeds
+from sim.events import COLUMNS as EVENT_COLUMNS
+from sim.result import TIMESERIES_COLUMNS
+from sim.scenario import Scenario, load, month_label
+from sim.simulate import run
+
+#: Called after each replicate with (replicates done, replicates in all).
+Progress = Callable[[int, int], None]
+
+#: Columns that say which run a row belongs to, first in every table of a replicate set.
+ID_COLUMNS = ("scenario", "replicate", "seed")
+
+#: Confidence level of every interval shown over replicates.
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class ReplicateSet:
+    """Replicates of one scenario: every table has ``scenario``, ``replicate`` and ``seed`` first.
+
+    ``timeseries``: one row per replicate, step and member (columns of
+    :data:`sim.result.TIMESERIES_COLUMNS`). ``events``: the event log of every replicate, in
+    replicate order then canonical event order. ``summary``: one row per replicate (the keys
+    of :attr:`sim.result.RunResult.summary`, plus each member's freeze month as "YYYY-MM").
+    """
+
+    scenario: Scenario
+    master_seed: int
+    seeds: tuple[int, ...]
+    steps: int
+    timeseries: pd.DataFrame
+    events: pd.DataFrame
+    summary: pd.DataFrame
+
+    @property
+    def replicates(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def start(self) -> str:
+        return self.scenario.start
+
+
+def run_replicates(
+    scenario: str | Path | Scenario,
+    seed: int,
+    replicates: int,
+    steps: int | None = None,
+    progress: Progress | None = None,
+) -> ReplicateSet:
+    """Run ``replicates`` replicates of a scenario, seeds derived from the master ``seed``.
+
+    >>> runs = run_replicates("baseline-2022", seed=1, replicates=2, steps=3)
+    >>> runs.summary[["replicate", "seed"]].to_dict("list")["replicate"]
+    [0, 1]
+    >>> len(runs.timeseries) == 2 * 4 * len(schema.MEMBERS)     # 2 replicates, steps 0..3
+    True
+    """
+    if replicates < 1:
+        raise ValueError(f"replicates must be at least 1, got {replicates}")
+    resolved = scenario if isinstance(scenario, Scenario) else load(scenario)
+    horizon = resolved.horizon if steps is None else steps
+    seeds = tuple(derive_seeds(seed, replicates))
+    series: list[pd.DataFrame] = []
+    logs: list[pd.DataFrame] = []
+    rows: list[dict[str, Any]] = []
+    for replicate, replicate_seed in enumerate(seeds):
+        result = run(resolved, seed=replicate_seed, steps=horizon)
+        series.append(_identified(result.timeseries, resolved.name, replicate, replicate_seed))
+        logs.append(_identified(result.events, resolved.name, replicate, replicate_seed))
+        rows.append(
+            {
+                "scenario": resolved.name,
+                "replicate": replicate,
+                "seed": replicate_seed,
+                **result.summary,
+            }
+        )
+        if progress is not None:
+            progress(replicate + 1, replicates)
+    timeseries = _concat(series, TIMESERIES_COLUMNS)
+    events = _concat(logs, EVENT_COLUMNS)
+    return ReplicateSet(
+        scenario=resolved,
+        master_seed=seed,
+        seeds=seeds,
+        steps=horizon,
+        timeseries=timeseries,
+        events=events,
+        summary=_summary_frame(rows, resolved.start),
+    )
+
+
+def _identified(frame: pd.DataFrame, scenario: str, replicate: int, seed: int) -> pd.DataFrame:
+    framed = frame.copy()
+    framed.insert(0, "seed", np.uint64(seed))
+    framed.insert(0, "replicate", np.int64(replicate))
+    framed.insert(0, "scenario", scenario)
+    return framed
+
+
+def _concat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+    joined = pd.concat(frames, ignore_index=True)
+    joined = joined[[*ID_COLUMNS, *columns]]
+    return joined.astype({"replicate": "int64", "seed": "uint64"})
+
+
+def _summary_frame(rows: list[dict[str, Any]], start: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    step_columns = [
+        "first_freeze_step",
+        *(f"freeze_step_{name}" for name in schema.MEMBERS),
+    ]
+    for column in step_columns:
+        frame[column] = frame[column].astype("Int64")
+    for name in schema.MEMBERS:
+        frame[f"freeze_month_{name}"] = [
+            pd.NA if pd.isna(step) else freeze_month(start, int(step))
+            for step in frame[f"freeze_step_{name}"]
+        ]
+    frame["first_freeze_member"] = frame["first_freeze_member"].astype("string")
+    for column in frame.columns:
+        if column.startswith("freeze_month_"):
+            frame[column] = frame[column].astype("string")
+    return frame.astype({"replicate": "int64", "seed": "uint64"})
+
+
+def freeze_month(start: str, step: int) -> str:
+    """The "YYYY-MM" month in which an event logged at ``step`` happened (step 1 = start)."""
+    return month_label(start, step - 1)
+
+
+# --- statistics over replicates --------------------------------------------------------------
+
+
+def describe(frame: pd.DataFrame, column: str, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Mean of ``column`` over replicates, with its 95% confidence interval and spread.
+
+    Columns: ``by``..., ``n``, ``mean``, ``ci_low``, ``ci_high`` (Student's t interval of the
+    mean; NaN for a single replicate), ``low``, ``high`` (the 2.5th and 97.5th percentiles: the
+    range of the middle 95% of replicates). One row per group of ``by`` (one row if empty).
+    """
+    groups = list(by)
+    if groups:
+        grouped = frame.groupby(groups, sort=True)[column]
+        table = grouped.agg(["count", "mean", "std"]).reset_index()
+        table["low"] = grouped.quantile(0.025).to_numpy()
+        table["high"] = grouped.quantile(0.975).to_numpy()
+    else:
+        values = frame[column].astype("float64")
+        table = pd.DataFrame(
+            {
+                "count": [int(values.count())],
+                "mean": [float(values.mean())],
+                "std": [float(values.std())],
+                "low": [float(values.quantile(0.025))],
+                "high": [float(values.quantile(0.975))],
+            }
+        )
+    count = table["count"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + LEVEL / 2, count - 1) * table["std"].to_numpy() / np.sqrt(count)
+    table["ci_low"] = table["mean"] - half
+    table["ci_high"] = table["mean"] + half
+    table = table.rename(columns={"count": "n"})
+    return table[[*groups, "n", "mean", "ci_low", "ci_high", "low", "high"]]
+
+
+def freezes(runs: ReplicateSet) -> pd.DataFrame:
+    """Every freeze of participation: one row per replicate and member that froze.
+
+    Columns: ``replicate``, ``member``, ``step``, ``date`` (the "YYYY-MM" month it happened).
+    """
+    frozen = runs.events[runs.events["kind"] == "participation_frozen"]
+    table = frozen[["replicate", "member", "step", "date"]].reset_index(drop=True)
+    return table.astype({"replicate": "int64", "step": "int64"})
+
+
+def member_outcomes(runs: ReplicateSet) -> pd.DataFrame:
+    """Per member: final alignment over replicates, and who froze, when, in what share of runs.
+
+    Columns: ``member``, ``alignment`` (mean), ``alignment_ci_low``, ``alignment_ci_high``,
+    ``froze_share`` (share of replicates in which the member froze), ``freeze_median``,
+    ``freeze_first``, ``freeze_last`` ("YYYY-MM" months of the freezes, "" if none).
+    """
+    final = runs.timeseries[runs.timeseries["step"] == runs.timeseries["step"].max()]
+    alignment = {
+        str(row["member"]): row
+        for row in describe(final, "alignment", by=["member"]).to_dict("records")
+    }
+    frozen = freezes(runs)
+    rows: list[dict[str, Any]] = []
+    for name in schema.MEMBERS:
+        steps = np.sort(frozen.loc[frozen["member"] == name, "step"].to_numpy())
+        months = [freeze_month(runs.start, int(step)) for step in steps]
+        median = (
+            freeze_month(runs.start, int(np.quantile(steps, 0.5, method="lower")))
+            if len(steps)
+            else ""
+        )
+        rows.append(
+            {
+                "member": name,
+                "alignment": float(alignment[name]["mean"]),
+                "alignment_ci_low": float(alignment[name]["ci_low"]),
+                "alignment_ci_high": float(alignment[name]["ci_high"]),
+                "froze_share": len(steps) / runs.replicates,
+                "freeze_median": median,
+                "freeze_first": months[0] if months else "",
+                "freeze_last": months[-1] if months else "",
+            }
+        )
+    return pd.DataFrame(rows)
