@@ -1,9 +1,363 @@
-"""Subcommands of ``csto`` (placeholder until implemented)."""
+"""``csto report``, ``csto compare`` and ``csto threshold``.
+
+Every user error (not a results folder, an unknown scenario or outcome, a folder that exists)
+ends the command with one line on stderr and exit status 2, before anything is written.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
 import typer
+
+from sim import analysis, output
+from sim.commands.run import MAX_SEED, MAX_STEPS, fail
+from sim.folders import FolderError, RunFolder
+from sim.scenario import Scenario, ScenarioError, load
+
+#: Default number of replicates of ``compare`` and ``threshold`` (the batch engine is fast).
+REPLICATES = 100
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's subcommands to the app."""
+    """Add ``report``, ``compare`` and ``threshold`` to the app."""
+    app.command("report")(report_command)
+    app.command("compare")(compare_command)
+    app.command("threshold")(threshold_command)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """One line on stderr and exit status 2 for every error a user can cause."""
+    from sim.report import ReportError
+
+    try:
+        yield
+    except (ScenarioError, output.OutputError, FolderError, ReportError) as error:
+        fail(str(error))
+
+
+SeedOption = Annotated[
+    int,
+    typer.Option(
+        "--seed", "-s", min=0, max=MAX_SEED, help="Master seed; replicate seeds derive from it."
+    ),
+]
+ReplicatesOption = Annotated[
+    int,
+    typer.Option(
+        "--replicates", "-r", min=1, max=100_000, help="Replicates (the same seeds everywhere)."
+    ),
+]
+StepsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--steps",
+        "-t",
+        min=1,
+        max=MAX_STEPS,
+        help="Months to simulate [default: the (first) scenario's horizon_months].",
+        show_default=False,
+    ),
+]
+OutOption = Annotated[
+    Path,
+    typer.Option("--out", "-o", help="Root of results folders."),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace the results folder if it exists.")
+]
+
+
+# --- csto report -----------------------------------------------------------------------------
+
+
+def report_command(
+    results_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RESULTS_DIR",
+            help="A results folder written by csto run, sweep, compare or threshold.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="HTML file to write [default: RESULTS_DIR/report.html].",
+            show_default=False,
+        ),
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF beside the HTML.")] = False,
+) -> None:
+    """Build one self-contained HTML report from a results folder (never reruns the model)."""
+    from sim import report
+
+    with user_errors():
+        built = report.build(results_dir)
+        target = out if out is not None else results_dir / "report.html"
+        if target.suffix.lower() not in (".html", ".htm"):
+            raise report.ReportError(f"{target}: expected an .html file name for --out")
+        written = report.write(built, target, pdf=pdf)
+    for warning in built.warnings:
+        typer.echo(f"csto: warning: {warning}", err=True)
+    for path in written:
+        typer.echo(f"Report: {path}")
+
+
+# --- csto compare ----------------------------------------------------------------------------
+
+
+def compare_command(
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SCENARIO SCENARIO...",
+            help="Two or more scenarios (names or .toml paths); the first is the baseline.",
+            show_default=False,
+        ),
+    ],
+    seed: SeedOption = 1,
+    replicates: ReplicatesOption = REPLICATES,
+    steps: StepsOption = None,
+    out: OutOption = output.DEFAULT_OUT,
+    force: ForceOption = False,
+) -> None:
+    """Run scenarios under common random numbers and report them side by side, with the
+    differences to the first and their paired 95% intervals."""
+    from sim import report
+    from sim.compare import run_comparison
+
+    if len(scenarios) < 2:
+        fail("compare needs at least two scenarios (the first is the baseline)")
+    with user_errors():
+        resolved = [load(name) for name in scenarios]
+        horizon = steps if steps is not None else resolved[0].horizon
+        names = [scenario.name for scenario in resolved]
+        tag = "-vs-".join(names)
+        run_id = f"{tag}-{output.new_run_id(seed, replicates, horizon)}"
+        folder = output.results_folder(out, "compare", run_id)
+        output.check_writable(folder, force)
+    command = ["csto", "compare", *scenarios, "--seed", str(seed)]
+    command += ["--replicates", str(replicates), "--steps", str(horizon), "--out", str(out)]
+    started = output.now()
+    try:
+        comparison = run_comparison(resolved, seed, replicates, horizon)
+    except ValueError as error:
+        fail(str(error))
+    differences = report.compare_tables(
+        RunFolder(
+            folder,
+            "compare",
+            {"scenarios": names},
+            comparison.timeseries,
+            comparison.events,
+            comparison.summary,
+        )
+    )
+    with user_errors():
+        with output.atomic_folder(folder, force) as work:
+            output.write_parquet(comparison.timeseries, work / "timeseries.parquet")
+            output.write_csv(comparison.events, work / "events.csv")
+            output.write_csv(comparison.summary, work / "summary.csv")
+            output.write_csv(differences, work / "differences.csv")
+            record = output.manifest(
+                scenario=resolved[0],
+                command=command,
+                seed=seed,
+                seeds=comparison.seeds,
+                steps=horizon,
+                times=output.Timestamps(started, output.now()),
+                run_id=folder.name,
+                files=_hashes(work),
+                extra={
+                    "kind": "compare",
+                    "baseline": names[0],
+                    "scenarios": [output.scenario_record(s) for s in resolved],
+                    "parameters_by_scenario": {
+                        s.name: output.parameters_record(s) for s in resolved
+                    },
+                },
+            )
+            output.write_json(record, work / "manifest.json")
+        report.write(report.build(folder), folder / "report.html")
+    _print_differences(differences, names[0])
+    typer.echo(f"Results: {folder}")
+    typer.echo(f"Report: {folder / 'report.html'}")
+
+
+def _print_differences(differences: pd.DataFrame, baseline: str) -> None:
+    for outcome, rows in differences.groupby("outcome", sort=False):
+        for sentence in analysis.compare_sentences(rows, baseline, str(outcome)):
+            typer.echo(sentence)
+
+
+def _hashes(work: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(work)): output.sha256_file(path)
+        for path in sorted(work.rglob("*"))
+        if path.is_file()
+    }
+
+
+# --- csto threshold --------------------------------------------------------------------------
+
+
+def threshold_command(
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="A scenario name or a path to a .toml file.",
+            show_default=False,
+        ),
+    ],
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome",
+            help="cohesion (final), min_cohesion, freeze (share of runs in which a member "
+            "froze), alignment_<Member> or freeze_<Member>.",
+        ),
+    ] = "cohesion",
+    level: Annotated[
+        float, typer.Option("--level", help="Level the replicate mean crosses.")
+    ] = 0.5,
+    seed: SeedOption = 1,
+    replicates: ReplicatesOption = REPLICATES,
+    steps: StepsOption = None,
+    low: Annotated[float, typer.Option("--low", min=0.0, max=1.0, help="Lowest capacity.")] = 0.0,
+    high: Annotated[
+        float, typer.Option("--high", min=0.0, max=1.0, help="Highest capacity.")
+    ] = 1.0,
+    grid: Annotated[
+        int, typer.Option("--grid", min=3, max=1001, help="Capacities in the bracketing grid.")
+    ] = 21,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", min=100, max=100_000, help="Bootstrap resamples.")
+    ] = 1000,
+    out: OutOption = output.DEFAULT_OUT,
+    force: ForceOption = False,
+) -> None:
+    """Find the critical capacity: the constant Russian capacity at which the replicate-mean
+    outcome crosses the level, with a bootstrap 95% interval; print it and write it to a
+    results folder."""
+    from sim import report
+    from sim.draws import derive_seeds
+    from sim.threshold import capacity_outcome, outcome_column
+
+    try:
+        column = outcome_column(outcome)
+    except ValueError as error:
+        fail(f"--outcome: {error}")
+    if not math.isfinite(level):
+        fail(f"--level: expected a finite number, got {level}")
+    if low >= high:
+        fail(f"--low {low:g} must be below --high {high:g}")
+    with user_errors():
+        resolved = load(scenario)
+        horizon = steps if steps is not None else resolved.horizon
+        tag = f"threshold-{outcome}-{level:g}"
+        run_id = output.new_run_id(seed, replicates, horizon, tag=tag)
+        folder = output.results_folder(out, resolved.name, run_id)
+        output.check_writable(folder, force)
+    command = ["csto", "threshold", scenario, "--outcome", outcome, "--level", f"{level:g}"]
+    command += ["--seed", str(seed), "--replicates", str(replicates), "--steps", str(horizon)]
+    command += ["--low", f"{low:g}", "--high", f"{high:g}", "--grid", str(grid)]
+    command += ["--bootstrap", str(bootstrap), "--out", str(out)]
+    started = output.now()
+    seeds = derive_seeds(seed, replicates)
+    found = analysis.critical_capacity(
+        capacity_outcome(resolved, seeds, outcome, steps=horizon),
+        level,
+        low=low,
+        high=high,
+        grid_points=grid,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    sentence = analysis.threshold_sentence(found, column, resolved.name)
+    with user_errors():
+        with output.atomic_folder(folder, force) as work:
+            output.write_parquet(threshold_table(found, seeds), work / "curve.parquet")
+            output.write_csv(
+                pd.DataFrame(found.evaluations, columns=["capacity", "mean"]),
+                work / "evaluations.csv",
+            )
+            record = output.manifest(
+                scenario=resolved,
+                command=command,
+                seed=seed,
+                seeds=seeds,
+                steps=horizon,
+                times=output.Timestamps(started, output.now()),
+                run_id=folder.name,
+                files=_hashes(work),
+                extra=threshold_manifest(found, resolved, outcome, column, grid, sentence),
+            )
+            output.write_json(record, work / "manifest.json")
+        report.write(report.build(folder), folder / "report.html")
+    typer.echo(sentence)
+    typer.echo(f"Results: {folder}")
+    typer.echo(f"Report: {folder / 'report.html'}")
+
+
+def threshold_table(found: analysis.Threshold, seeds: list[int]) -> pd.DataFrame:
+    """Every replicate's outcome at every capacity of the grid: the data behind the curve."""
+    count = len(found.grid)
+    return pd.DataFrame(
+        {
+            "capacity": np.repeat(found.grid, found.replicates),
+            "replicate": np.tile(np.arange(found.replicates, dtype=np.int64), count),
+            "seed": np.tile(np.asarray(seeds, dtype=np.uint64), count),
+            "value": found.values.reshape(-1),
+        }
+    )
+
+
+def threshold_manifest(
+    found: analysis.Threshold,
+    scenario: Scenario,
+    outcome: str,
+    column: str,
+    grid: int,
+    sentence: str,
+) -> dict[str, Any]:
+    """The manifest fields of a threshold folder."""
+
+    def number(value: float | None) -> float | None:
+        return None if value is None or not math.isfinite(value) else float(value)
+
+    return {
+        "kind": "threshold",
+        "outcome": outcome,
+        "outcome_column": column,
+        "level": found.level,
+        "capacity_path": "constant: shape=constant, initial=c, drain/shock/recovery 0, "
+        "floor 0, ceiling 1 (sim.threshold.constant_capacity_overrides)",
+        "threshold": {
+            "critical": number(found.critical),
+            "ci_low": number(found.ci_low),
+            "ci_high": number(found.ci_high),
+            "interpolated": number(found.interpolated),
+            "bracket": list(found.bracket) if found.bracket else None,
+            "crossings": found.crossings,
+            "low": found.low,
+            "high": found.high,
+            "grid_points": grid,
+            "bootstrap": found.bootstrap,
+            "bootstrap_missing": found.bootstrap_missing,
+            "method": "bracket on an even grid, scipy.optimize.brentq on the replicate mean; "
+            "percentile bootstrap over replicates on a refined grid",
+            "sentence": sentence,
+            "scenario": scenario.name,
+        },
+    }

@@ -1,0 +1,559 @@
+"""Figures of the reports, drawn from tables computed in :mod:`sim.analysis`.
+
+Every function takes the data it draws (already computed and tested) and returns a matplotlib
+figure; nothing here computes a statistic. Conventions, as in :mod:`sim.figures`: seaborn's
+colour-blind palette; every series also differs by line style and marker, bands by hatching or
+dashed edges, and heatmaps use ``cividis`` (monotonic in lightness), so each figure reads
+printed in greyscale; axes name their units; months are shown as dates.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from sim import schema
+from sim.analysis import TIMELINE_KINDS, SweepCrossing, outcome_label
+
+#: Line styles and markers that tell series apart without colour.
+LINESTYLES: Final[tuple[Any, ...]] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)))
+MARKERS: Final = ("o", "s", "^", "D", "v", "P", "X", "h", "p")
+HATCHES: Final = ("", "//", "..", "xx", "\\\\", "++")
+DPI: Final = 110
+
+
+def palette() -> list[tuple[float, float, float]]:
+    """Seaborn's colour-blind palette."""
+    return list(sns.color_palette("colorblind"))
+
+
+def style(index: int) -> dict[str, Any]:
+    """Colour, line style and marker of the ``index``-th series."""
+    colours = palette()
+    return {
+        "color": colours[index % len(colours)],
+        "linestyle": LINESTYLES[index % len(LINESTYLES)],
+        "marker": MARKERS[index % len(MARKERS)],
+    }
+
+
+def _context() -> Any:
+    return sns.axes_style("whitegrid")
+
+
+def format_months(ax: Axes) -> None:
+    """Month ticks as dates ("Jan 2024")."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))  # type: ignore[no-untyped-call]
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (figure closed afterwards)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _band(ax: Axes, x: Any, data: pd.DataFrame, index: int, label: str | None = None) -> None:
+    """Mean line, shaded 95% interval of the mean, dashed middle-95% range."""
+    look = style(index)
+    ax.fill_between(
+        x,
+        data["ci_low"].fillna(data["mean"]),
+        data["ci_high"].fillna(data["mean"]),
+        color=look["color"],
+        alpha=0.3,
+        linewidth=0,
+        hatch=HATCHES[index % len(HATCHES)] or None,
+    )
+    ax.plot(
+        x,
+        data["mean"],
+        color=look["color"],
+        linestyle=look["linestyle"],
+        marker=look["marker"],
+        markersize=3,
+        markevery=max(1, len(data) // 12),
+        linewidth=1.8,
+        label=label,
+    )
+    if "low" in data and "high" in data:
+        for column in ("low", "high"):
+            ax.plot(x, data[column], color=look["color"], linestyle=(0, (2, 2)), linewidth=0.7)
+
+
+def _band_legend(ax: Axes, extra: Sequence[Any] = (), loc: Any = "best") -> None:
+    handles, _ = ax.get_legend_handles_labels()
+    handles = [
+        *handles,
+        Patch(facecolor="0.6", alpha=0.4, label="95% interval of the mean"),
+        Line2D([], [], color="0.3", linestyle=(0, (2, 2)), linewidth=0.8, label="middle 95%"),
+        *extra,
+    ]
+    ax.legend(handles=handles, fontsize="small", loc=loc, frameon=True)
+
+
+# --- run -------------------------------------------------------------------------------------
+
+
+def member_lines(bands: Mapping[str, pd.DataFrame], ylabels: Mapping[str, str]) -> Figure:
+    """One panel per member column (e.g. trust, dependence): a line per member, mean over
+    replicates with its 95% interval of the mean."""
+    with _context():
+        fig, axes = plt.subplots(
+            1, len(bands), figsize=(5.5 * len(bands), 4.2), sharey=True, layout="constrained"
+        )
+        flat = np.atleast_1d(axes)
+        for ax, (column, band) in zip(flat, bands.items(), strict=True):
+            for index, name in enumerate(schema.MEMBERS):
+                data = band[band["member"] == name]
+                look = style(index)
+                ax.fill_between(
+                    data["date"],
+                    data["ci_low"].fillna(data["mean"]),
+                    data["ci_high"].fillna(data["mean"]),
+                    color=look["color"],
+                    alpha=0.25,
+                    linewidth=0,
+                )
+                ax.plot(
+                    data["date"],
+                    data["mean"],
+                    label=name,
+                    linewidth=1.6,
+                    markersize=4,
+                    markevery=max(1, len(data) // 8),
+                    **look,
+                )
+            ax.set_ylim(0, 1)
+            ax.set_ylabel(ylabels.get(column, column))
+            ax.set_xlabel("Month")
+            ax.set_title(column.capitalize())
+            format_months(ax)
+        flat[0].legend(fontsize="small", loc="lower left", title="mean, 95% band")
+    return fig
+
+
+def timeline(table: pd.DataFrame, title: str = "") -> Figure:
+    """Events by month: a row per kind, a marker where it happened, its area the share of
+    replicates in which it happened that month; scenario-given events in black."""
+    kinds = [kind for kind in TIMELINE_KINDS if kind in set(table["kind"])]
+    kinds += sorted(set(table["kind"]) - set(kinds))
+    with _context():
+        fig, ax = plt.subplots(figsize=(10, 0.55 * max(len(kinds), 3) + 1.6), layout="constrained")
+        for row, kind in enumerate(kinds):
+            data = table[table["kind"] == kind]
+            look = style(row)
+            given = data["origin"] == "scenario"
+            ax.scatter(
+                data.loc[~given, "date"],
+                np.full(int((~given).sum()), row),
+                s=20 + 180 * data.loc[~given, "share"].to_numpy(),
+                color=look["color"],
+                marker=look["marker"],
+                alpha=0.8,
+                edgecolors="0.2",
+                linewidths=0.4,
+            )
+            ax.scatter(
+                data.loc[given, "date"],
+                np.full(int(given.sum()), row),
+                s=140,
+                color="black",
+                marker="*",
+            )
+        ax.set_yticks(range(len(kinds)), [TIMELINE_KINDS.get(kind, kind) for kind in kinds])
+        ax.set_ylim(len(kinds) - 0.5, -0.5)
+        ax.set_xlabel("Month the event happened")
+        format_months(ax)
+        sizes = [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                color="0.5",
+                markersize=np.sqrt(20 + 180 * share),
+                label=f"in {share:.0%} of replicates",
+            )
+            for share in (0.1, 0.5, 1.0)
+        ]
+        sizes.append(
+            Line2D(
+                [],
+                [],
+                marker="*",
+                linestyle="none",
+                color="black",
+                markersize=11,
+                label="given by the scenario",
+            )
+        )
+        ax.legend(
+            handles=sizes,
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+        )
+        ax.set_title(title or "Event timeline")
+    return fig
+
+
+# --- compare ---------------------------------------------------------------------------------
+
+
+def compare_trajectories(
+    bands: pd.DataFrame, names: Sequence[str], ylabel: str = "Cohesion index (0–1)"
+) -> Figure:
+    """One panel per scenario, side by side: mean and bands; the baseline's mean repeated as a
+    grey reference line in the other panels."""
+    with _context():
+        fig, axes = plt.subplots(
+            1,
+            len(names),
+            figsize=(4.2 * len(names), 4.2),
+            sharey=True,
+            layout="constrained",
+            squeeze=False,
+        )
+        base = bands[bands["scenario"] == names[0]]
+        for index, (ax, name) in enumerate(zip(axes[0], names, strict=True)):
+            data = bands[bands["scenario"] == name]
+            _band(ax, data["date"], data, index, label=f"{name}, mean")
+            if index:
+                ax.plot(
+                    base["date"],
+                    base["mean"],
+                    color="0.45",
+                    linestyle=(0, (6, 3)),
+                    linewidth=1.2,
+                    label=f"{names[0]} (baseline), mean",
+                )
+            ax.set_title(name)
+            ax.set_xlabel("Month")
+            ax.set_ylim(0, 1)
+            format_months(ax)
+            _band_legend(ax, loc="lower left")
+        axes[0][0].set_ylabel(ylabel)
+    return fig
+
+
+def compare_differences(
+    differences: pd.DataFrame, names: Sequence[str], ylabel: str = "Difference in cohesion"
+) -> Figure:
+    """Each scenario's paired difference to the baseline over time, with its 95% interval."""
+    with _context():
+        fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+        for index, name in enumerate(names[1:], start=1):
+            data = differences[differences["scenario"] == name]
+            _band(ax, data["date"], data.drop(columns=["low", "high"]), index, label=name)
+        ax.axhline(0.0, color="black", linewidth=0.9)
+        ax.set_ylabel(f"{ylabel} (scenario − {names[0]})")
+        ax.set_xlabel("Month")
+        format_months(ax)
+        ax.legend(
+            handles=[
+                *ax.get_legend_handles_labels()[0],
+                Patch(facecolor="0.6", alpha=0.4, label="paired 95% interval of the mean"),
+            ],
+            fontsize="small",
+            loc="best",
+        )
+        ax.set_title(f"Difference to {names[0]}, replicate by replicate (same seeds)")
+    return fig
+
+
+def forest(table: pd.DataFrame, title: str = "") -> Figure:
+    """Paired differences of final outcomes: a point and 95% interval per scenario and outcome
+    (``outcome``, ``scenario``, ``difference``, ``ci_low``, ``ci_high``)."""
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    with _context():
+        fig, axes = plt.subplots(
+            1,
+            len(outcomes),
+            figsize=(4.2 * len(outcomes), 0.6 * table["scenario"].nunique() + 2),
+            layout="constrained",
+            squeeze=False,
+        )
+        for ax, outcome in zip(axes[0], outcomes, strict=True):
+            data = table[table["outcome"] == outcome].reset_index(drop=True)
+            for row, item in data.iterrows():
+                look = style(int(str(row)) + 1)
+                low = item["ci_low"] if np.isfinite(item["ci_low"]) else item["difference"]
+                high = item["ci_high"] if np.isfinite(item["ci_high"]) else item["difference"]
+                ax.errorbar(
+                    [item["difference"]],
+                    [row],
+                    xerr=[[item["difference"] - low], [high - item["difference"]]],
+                    color=look["color"],
+                    marker=look["marker"],
+                    capsize=4,
+                    linestyle="none",
+                )
+            ax.axvline(0.0, color="black", linewidth=0.9)
+            ax.margins(x=0.12)
+            ax.set_yticks(range(len(data)), list(data["scenario"]))
+            ax.set_ylim(len(data) - 0.5, -0.5)
+            ax.set_xlabel(f"Δ {outcome_label(str(outcome))}")
+        fig.suptitle(title or "Difference to the baseline with its paired 95% interval")
+    return fig
+
+
+# --- threshold -------------------------------------------------------------------------------
+
+
+def threshold_curve(
+    curve: pd.DataFrame,
+    level: float,
+    critical: float | None,
+    interval: tuple[float, float],
+    ylabel: str,
+    title: str = "",
+) -> Figure:
+    """The replicate-mean outcome against constant capacity, the level, and the critical
+    capacity with its bootstrap 95% interval."""
+    with _context():
+        fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+        _band(ax, curve["capacity"], curve, 0, label="mean over replicates")
+        ax.axhline(level, color="0.3", linestyle=(0, (6, 3)), linewidth=1.1)
+        extra: list[Any] = [
+            Line2D([], [], color="0.3", linestyle=(0, (6, 3)), label=f"level {level:g}")
+        ]
+        if critical is not None:
+            low, high = interval
+            if np.isfinite(low) and np.isfinite(high):
+                ax.axvspan(low, high, facecolor="none", edgecolor="0.2", hatch="///", linewidth=0)
+                extra.append(
+                    Patch(
+                        facecolor="none",
+                        edgecolor="0.2",
+                        hatch="///",
+                        label="bootstrap 95% interval",
+                    )
+                )
+            ax.axvline(critical, color="black", linewidth=1.5)
+            extra.append(
+                Line2D(
+                    [], [], color="black", linewidth=1.5, label=f"critical capacity {critical:.3f}"
+                )
+            )
+        ax.set_xlabel("Russia's capacity for the region, held constant (share of pre-war)")
+        ax.set_ylabel(ylabel)
+        ax.set_xlim(float(curve["capacity"].min()), float(curve["capacity"].max()))
+        _band_legend(ax, extra)
+        ax.set_title(title or "Where the outcome crosses the level")
+    return fig
+
+
+# --- sweep -----------------------------------------------------------------------------------
+
+
+def responses(
+    curves: Mapping[str, pd.DataFrame],
+    outcome: str,
+    crossing: SweepCrossing | None = None,
+    level: float | None = None,
+) -> Figure:
+    """The response of one outcome to each swept parameter: a panel per parameter."""
+    count = len(curves)
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    with _context():
+        fig, axes = plt.subplots(
+            rows,
+            columns,
+            figsize=(4.3 * columns, 3.5 * rows + 0.4),
+            sharey=True,
+            layout="constrained",
+            squeeze=False,
+        )
+        flat = list(axes.flat)
+        for index, (ax, (parameter, curve)) in enumerate(zip(flat, curves.items(), strict=False)):
+            _band(ax, curve["x"], curve, index, label="mean over runs")
+            if level is not None:
+                ax.axhline(level, color="0.3", linestyle=(0, (6, 3)), linewidth=1.0)
+            if crossing is not None and crossing.parameter == parameter and crossing.critical:
+                if np.isfinite(crossing.ci_low) and np.isfinite(crossing.ci_high):
+                    ax.axvspan(
+                        crossing.ci_low,
+                        crossing.ci_high,
+                        facecolor="none",
+                        edgecolor="0.2",
+                        hatch="///",
+                        linewidth=0,
+                    )
+                ax.axvline(crossing.critical, color="black", linewidth=1.5)
+                ax.annotate(
+                    f"critical {crossing.critical:.3f}",
+                    (crossing.critical, level if level is not None else 0.5),
+                    xytext=(6, 8),
+                    textcoords="offset points",
+                    fontsize="small",
+                )
+            ax.set_xlabel(parameter_label(parameter))
+            ax.set_title(parameter, fontsize="small")
+            if index % columns == 0:
+                ax.set_ylabel(outcome_label(outcome))
+        for ax in flat[count:]:
+            ax.axis("off")
+        _band_legend(flat[0], loc="best")
+    return fig
+
+
+def member_responses(curves: Mapping[str, Mapping[str, pd.DataFrame]]) -> Figure:
+    """Each member's final alignment against each swept parameter (means only)."""
+    count = len(curves)
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    with _context():
+        fig, axes = plt.subplots(
+            rows,
+            columns,
+            figsize=(4.3 * columns, 3.5 * rows + 0.4),
+            sharey=True,
+            layout="constrained",
+            squeeze=False,
+        )
+        flat = list(axes.flat)
+        for ax, (parameter, by_member) in zip(flat, curves.items(), strict=False):
+            for index, (member, curve) in enumerate(by_member.items()):
+                ax.plot(curve["x"], curve["mean"], label=member, markersize=4, **style(index))
+            ax.set_ylim(0, 1)
+            ax.set_xlabel(parameter_label(parameter))
+            ax.set_title(parameter, fontsize="small")
+            ax.set_ylabel("Final alignment (0 exit – 1 loyal)")
+        for ax in flat[count:]:
+            ax.axis("off")
+        flat[0].legend(fontsize="small", loc="best")
+    return fig
+
+
+def heatmaps(tables: Mapping[tuple[str, str], pd.DataFrame], outcome: str) -> Figure:
+    """Mean outcome over pairs of parameters, one panel per pair, on a shared colour scale."""
+    count = len(tables)
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    values = np.concatenate([table.to_numpy(np.float64).ravel() for table in tables.values()])
+    finite = values[np.isfinite(values)]
+    vmin = float(finite.min()) if len(finite) else 0.0
+    vmax = float(finite.max()) if len(finite) else 1.0
+    with _context():
+        fig, axes = plt.subplots(
+            rows,
+            columns,
+            figsize=(4.4 * columns, 3.8 * rows + 0.4),
+            layout="constrained",
+            squeeze=False,
+        )
+        flat = list(axes.flat)
+        image = None
+        for ax, ((first, second), table) in zip(flat, tables.items(), strict=False):
+            x = table.columns.to_numpy(np.float64)
+            y = table.index.to_numpy(np.float64)
+            image = ax.pcolormesh(
+                _edges(x),
+                _edges(y),
+                table.to_numpy(np.float64),
+                cmap="cividis",
+                vmin=vmin,
+                vmax=vmax,
+                shading="flat",
+            )
+            ax.set_xlabel(parameter_label(first))
+            ax.set_ylabel(parameter_label(second))
+            ax.grid(False)
+        for ax in flat[count:]:
+            ax.axis("off")
+        if image is not None:
+            fig.colorbar(image, ax=flat[:count], label=f"mean {outcome_label(outcome)}")
+    return fig
+
+
+def _edges(centres: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    if len(centres) == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    middle = (centres[:-1] + centres[1:]) / 2
+    first = centres[0] - (middle[0] - centres[0])
+    last = centres[-1] + (centres[-1] - middle[-1])
+    return np.concatenate([[first], middle, [last]])
+
+
+def sobol_bars(indices: pd.DataFrame, outcome: str) -> Figure:
+    """Sobol first-order (S1) and total (ST) indices per parameter with 95% intervals."""
+    with _context():
+        fig, ax = plt.subplots(figsize=(8, 0.5 * len(indices) + 2), layout="constrained")
+        positions = np.arange(len(indices))
+        colours = palette()
+        for offset, (column, label, hatch, colour) in enumerate(
+            (("S1", "first order S1", "", colours[0]), ("ST", "total ST", "//", colours[1]))
+        ):
+            ax.barh(
+                positions + (offset - 0.5) * 0.4,
+                indices[column],
+                height=0.38,
+                xerr=indices[f"{column}_conf"],
+                color=colour,
+                hatch=hatch,
+                edgecolor="0.2",
+                capsize=3,
+                label=label,
+            )
+        ax.set_yticks(positions, list(indices["parameter"]))
+        ax.invert_yaxis()
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_xlabel(f"Sobol index of {outcome_label(outcome)} (share of variance)")
+        ax.legend(fontsize="small", title="bars: 95% interval")
+    return fig
+
+
+def morris_scatter(indices: pd.DataFrame, outcome: str) -> Figure:
+    """Morris mu* (mean absolute elementary effect, with its 95% interval) against sigma."""
+    with _context():
+        fig, ax = plt.subplots(figsize=(7.5, 5), layout="constrained")
+        for index, row in indices.reset_index(drop=True).iterrows():
+            look = style(int(str(index)))
+            ax.errorbar(
+                [row["mu_star"]],
+                [row["sigma"]],
+                xerr=[[row["mu_star_conf"]], [row["mu_star_conf"]]],
+                color=look["color"],
+                marker=look["marker"],
+                linestyle="none",
+                capsize=3,
+                label=str(row["parameter"]),
+            )
+        ax.set_xlabel(f"μ* (mean |elementary effect| on {outcome_label(outcome)})")
+        ax.set_ylabel("σ (spread of the effects: interactions, non-linearity)")
+        ax.legend(fontsize="small", loc="best")
+    return fig
+
+
+def parameter_label(path: str) -> str:
+    """Axis label for a swept dotted path: its meaning from the schema and its unit."""
+    spec = schema.leaf(path)
+    if spec is None:
+        return path
+    unit = {"unit": "0–1", "int": "whole number"}.get(spec.kind, f"{spec.low:g}–{spec.high:g}")
+    meaning = spec.meaning if len(spec.meaning) <= 48 else spec.meaning[:45] + "…"
+    return f"{meaning} ({unit})"

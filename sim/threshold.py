@@ -1,0 +1,103 @@
+"""The critical capacity: the constant Russian capacity at which an outcome crosses a level.
+
+Russia's capacity is held *constant* at ``c`` for the whole run: the scenario's capacity shape
+becomes ``"constant"`` (:meth:`sim.scenario.Scenario.with_values`, which validates it) and the
+batch engine receives, for every run, the overrides of :func:`constant_capacity_overrides`:
+``initial = c``, and no drain, shock or recovery, with floor 0 and ceiling 1 so that ``c`` is
+not clipped. Scenario-given events still happen as written (a ``mobilisation_shock`` event
+still lowers capacity from its month on). Every capacity is run with the same replicate seeds
+(common random numbers), so the replicate mean is a deterministic function of ``c`` that
+:func:`sim.analysis.critical_capacity` can bracket and hand to a root finder.
+
+>>> from sim.scenario import load
+>>> outcome = capacity_outcome(load("baseline-2022"), [1, 2, 3], "cohesion", steps=6)
+>>> outcome(np.array([0.2, 0.8])).shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sim import schema
+from sim.analysis import FloatArray, Outcome
+from sim.batch import simulate
+from sim.scenario import Scenario
+
+#: Outcome names ``csto threshold --outcome`` accepts, with the column they are read from.
+OUTCOMES: Final[dict[str, str]] = {
+    "cohesion": "final_cohesion",
+    "final_cohesion": "final_cohesion",
+    "min_cohesion": "min_cohesion",
+    "freeze": "froze",
+    **{f"alignment_{name}": f"final_alignment_{name}" for name in schema.MEMBERS},
+    **{f"freeze_{name}": f"froze_{name}" for name in schema.MEMBERS},
+}
+
+
+def outcome_column(name: str) -> str:
+    """The column an outcome name stands for; ValueError naming the choices if unknown."""
+    if name in OUTCOMES:
+        return OUTCOMES[name]
+    raise ValueError(f"unknown outcome '{name}' (expected one of {', '.join(OUTCOMES)})")
+
+
+def constant_capacity_scenario(scenario: Scenario) -> Scenario:
+    """The scenario with its capacity shape made ``"constant"`` (events kept)."""
+    return scenario.with_values({"russia.capacity.shape": "constant"}, origin="csto threshold")
+
+
+def constant_capacity_overrides(capacities: npt.ArrayLike) -> dict[str, npt.ArrayLike]:
+    """Batch-engine overrides that hold capacity at each run's value for the whole run."""
+    values = np.asarray(capacities, dtype=np.float64)
+    return {
+        "russia.capacity.initial": values,
+        "russia.capacity.drain_per_month": 0.0,
+        "russia.capacity.floor": 0.0,
+        "russia.capacity.ceiling": 1.0,
+        "russia.capacity.shock_size": 0.0,
+        "russia.capacity.recovery_per_month": 0.0,
+    }
+
+
+def outcome_values(outcomes: pd.DataFrame, column: str) -> FloatArray:
+    """One outcome per run from :meth:`sim.batch.BatchResult.outcomes` (derived ones too)."""
+    if column == "froze":
+        result: FloatArray = (outcomes["first_freeze_step"].to_numpy() >= 0).astype(np.float64)
+        return result
+    if column.startswith("froze_"):
+        member = column.removeprefix("froze_")
+        steps = outcomes[f"freeze_step_{member}"].to_numpy()
+        return (steps >= 0).astype(np.float64)
+    return outcomes[column].to_numpy(np.float64)
+
+
+def capacity_outcome(
+    scenario: Scenario, seeds: Sequence[int], outcome: str, steps: int | None = None
+) -> Outcome:
+    """A function of capacities returning each replicate's outcome: shape (capacities, seeds).
+
+    Runs every (capacity, seed) pair in one batch of the vectorised engine.
+    """
+    column = outcome_column(outcome)
+    constant = constant_capacity_scenario(scenario)
+    seed_array = np.asarray(seeds, dtype=np.uint64)
+    replicates = len(seed_array)
+
+    def evaluate(capacities: FloatArray) -> FloatArray:
+        points = np.atleast_1d(np.asarray(capacities, dtype=np.float64))
+        batch = simulate(
+            constant,
+            np.tile(seed_array, len(points)),
+            overrides=constant_capacity_overrides(np.repeat(points, replicates)),
+            steps=steps,
+        )
+        values = outcome_values(batch.outcomes(), column)
+        return values.reshape(len(points), replicates)
+
+    return evaluate
