@@ -400,8 +400,12 @@ def paired_differences(
         if name == baseline:
             continue
         other = summary[summary["scenario"] == name].set_index("replicate")
-        joined = other[[outcome, "seed"]].join(
-            base[[outcome, "seed"]], rsuffix="_base", how="inner"
+        joined = other[[outcome, "seed"]].merge(
+            base[[outcome, "seed"]],
+            left_index=True,
+            right_index=True,
+            suffixes=("", "_base"),
+            how="inner",
         )
         if not (joined["seed"] == joined["seed_base"]).all():
             raise ValueError(

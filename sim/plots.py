@@ -10,6 +10,7 @@ printed in greyscale; axes name their units; months are shown as dates.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -102,14 +103,16 @@ def _band(ax: Axes, x: Any, data: pd.DataFrame, index: int, label: str | None = 
             ax.plot(x, data[column], color=look["color"], linestyle=(0, (2, 2)), linewidth=0.7)
 
 
-def _band_legend(ax: Axes, extra: Sequence[Any] = (), loc: Any = "best") -> None:
+def _band_legend(
+    ax: Axes, extra: Sequence[Any] = (), loc: Any = "best", middle: bool = True
+) -> None:
     handles, _ = ax.get_legend_handles_labels()
-    handles = [
-        *handles,
-        Patch(facecolor="0.6", alpha=0.4, label="95% interval of the mean"),
-        Line2D([], [], color="0.3", linestyle=(0, (2, 2)), linewidth=0.8, label="middle 95%"),
-        *extra,
-    ]
+    handles = [*handles, Patch(facecolor="0.6", alpha=0.4, label="95% interval of the mean")]
+    if middle:
+        handles.append(
+            Line2D([], [], color="0.3", linestyle=(0, (2, 2)), linewidth=0.8, label="middle 95%")
+        )
+    handles += list(extra)
     ax.legend(handles=handles, fontsize="small", loc=loc, frameon=True)
 
 
@@ -389,8 +392,10 @@ def responses(
             squeeze=False,
         )
         flat = list(axes.flat)
+        binary = outcome == "froze" or outcome.startswith("froze_")
         for index, (ax, (parameter, curve)) in enumerate(zip(flat, curves.items(), strict=False)):
-            _band(ax, curve["x"], curve, index, label="mean over runs")
+            shown = curve.drop(columns=["low", "high"]) if binary else curve
+            _band(ax, curve["x"], shown, index, label="mean over runs")
             if level is not None:
                 ax.axhline(level, color="0.3", linestyle=(0, (6, 3)), linewidth=1.0)
             if crossing is not None and crossing.parameter == parameter and crossing.critical:
@@ -417,7 +422,7 @@ def responses(
                 ax.set_ylabel(outcome_label(outcome))
         for ax in flat[count:]:
             ax.axis("off")
-        _band_legend(flat[0], loc="best")
+        _band_legend(flat[0], loc="best", middle=not binary)
     return fig
 
 
@@ -555,5 +560,4 @@ def parameter_label(path: str) -> str:
     if spec is None:
         return path
     unit = {"unit": "0–1", "int": "whole number"}.get(spec.kind, f"{spec.low:g}–{spec.high:g}")
-    meaning = spec.meaning if len(spec.meaning) <= 48 else spec.meaning[:45] + "…"
-    return f"{meaning} ({unit})"
+    return textwrap.fill(f"{spec.meaning} ({unit})", 42)

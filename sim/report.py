@@ -895,18 +895,19 @@ def provenance(manifest: dict[str, Any], folder: Path) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     scenario = manifest.get("scenario")
     if isinstance(scenario, dict):
-        files = ", ".join(
+        text = f"{scenario.get('name')}"
+        if scenario.get("title"):
+            text += f" — {scenario['title']}"
+        if scenario.get("sha256"):
+            text += f" (sha256 {str(scenario['sha256'])[:12]})"
+        files = [
             f"{item.get('path')} (sha256 {str(item.get('sha256', ''))[:12]})"
             for item in scenario.get("files", [])
             if isinstance(item, dict)
-        )
-        rows.append(
-            (
-                "Scenario",
-                f"{scenario.get('name')} — {scenario.get('title', '')} "
-                f"(sha256 {str(scenario.get('sha256', ''))[:12]}); files: {files}",
-            )
-        )
+        ]
+        if files:
+            text += "; files: " + ", ".join(files)
+        rows.append(("Scenario", text))
     elif scenario:
         rows.append(("Scenario", str(scenario)))
     compared = manifest.get("scenarios")

@@ -102,10 +102,10 @@ def report_command(
     from sim import report
 
     with user_errors():
-        built = report.build(results_dir)
         target = out if out is not None else results_dir / "report.html"
         if target.suffix.lower() not in (".html", ".htm"):
             raise report.ReportError(f"{target}: expected an .html file name for --out")
+        built = report.build(results_dir)
         written = report.write(built, target, pdf=pdf)
     for warning in built.warnings:
         typer.echo(f"csto: warning: {warning}", err=True)
