@@ -1,0 +1,145 @@
+"""``csto compare``: scenarios under common random numbers, side by side, with paired
+differences; the batch summary equals the per-run summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+from sim import report
+from sim.batch import simulate
+from sim.cli import app
+from sim.compare import batch_summary, run_comparison
+from sim.scenario import load
+
+DATA = Path(__file__).resolve().parent / "data" / "reports"
+FIGURES = ("compare-trajectories", "compare-differences", "compare-members", "compare-forest")
+
+runner = CliRunner()
+
+
+def invoke(*arguments: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(arguments))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def compare_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("results")
+    code, _, err = invoke(
+        "compare",
+        "baseline-2022",
+        str(DATA / "fragile.toml"),
+        "--replicates",
+        "20",
+        "--steps",
+        "30",
+        "--out",
+        str(out),
+    )
+    assert code == 0, err
+    return out / "compare" / "baseline-2022-vs-fragile-seed1-r20-t30"
+
+
+def test_compare_writes_a_results_folder_with_a_report(compare_folder: Path) -> None:
+    manifest = json.loads((compare_folder / "manifest.json").read_text())
+    assert manifest["kind"] == "compare"
+    assert manifest["baseline"] == "baseline-2022"
+    assert [s["name"] for s in manifest["scenarios"]] == ["baseline-2022", "fragile"]
+    assert set(manifest["parameters_by_scenario"]) == {"baseline-2022", "fragile"}
+    for name in ("timeseries.parquet", "events.csv", "summary.csv", "differences.csv"):
+        assert name in manifest["files"]
+    html = (compare_folder / "report.html").read_text()
+    for key in FIGURES:
+        assert f'data-figure="{key}"' in html
+
+
+def test_compare_uses_common_random_numbers(compare_folder: Path) -> None:
+    summary = pd.read_csv(compare_folder / "summary.csv")
+    seeds = summary.pivot(index="replicate", columns="scenario", values="seed")
+    assert (seeds["baseline-2022"] == seeds["fragile"]).all()
+    manifest = json.loads((compare_folder / "manifest.json").read_text())
+    assert list(seeds["fragile"].astype(np.uint64)) == manifest["replicate_seeds"]
+
+
+def test_differences_equal_those_computed_from_the_files(compare_folder: Path) -> None:
+    summary = pd.read_csv(compare_folder / "summary.csv")
+    wide = summary.pivot(index="replicate", columns="scenario", values="final_cohesion")
+    paired = (wide["fragile"] - wide["baseline-2022"]).to_numpy()
+    half = stats.t.ppf(0.975, len(paired) - 1) * paired.std(ddof=1) / np.sqrt(len(paired))
+    table = pd.read_csv(compare_folder / "differences.csv")
+    row = table[table["outcome"] == "final_cohesion"].iloc[0]
+    assert row["difference"] == pytest.approx(paired.mean())
+    assert row["ci_low"] == pytest.approx(paired.mean() - half)
+    assert row["ci_high"] == pytest.approx(paired.mean() + half)
+    made = report.build(compare_folder)
+    text = " ".join(made.summary)
+    assert f"paired 95% interval {paired.mean() - half:+.3f} to {paired.mean() + half:+.3f}" in text
+    assert f"{abs(paired.mean()):.3f} lower than under baseline-2022" in text
+
+
+def test_a_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path) -> None:
+    code, out, err = invoke(
+        "compare",
+        "baseline-2022",
+        str(DATA / "baseline-copy.toml"),
+        "--replicates",
+        "8",
+        "--steps",
+        "12",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    (folder,) = (tmp_path / "compare").iterdir()
+    table = pd.read_csv(folder / "differences.csv")
+    assert (table[["difference", "ci_low", "ci_high"]] == 0).all().all()
+    assert "no clear difference" in out or "+0.000 to +0.000" in out
+
+
+def test_run_comparison_refuses_different_start_months() -> None:
+    with pytest.raises(ValueError, match="start in the same month"):
+        run_comparison([load("baseline-2022"), load(DATA / "late-start.toml")], 1, 2, 6)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["baseline-2022"], "compare needs at least two scenarios"),
+        (["baseline-2022", str(DATA / "late-start.toml")], "start in the same month"),
+        (["baseline-2022", "baseline-2022"], "scenario names must differ"),
+        (["baseline-2022", "no-such-scenario"], "no-such-scenario: no such scenario"),
+    ],
+)
+def test_compare_refuses_bad_input_in_one_line(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    code, _, err = invoke("compare", *arguments, "--out", str(tmp_path), "--replicates", "2")
+    assert code == 2
+    assert err.count("\n") == 1 and message in err
+    assert not (tmp_path / "compare").exists()
+
+
+def test_batch_summary_equals_the_per_run_summary() -> None:
+    scenario = load(DATA / "fragile.toml")
+    batch = simulate(scenario, [3, 5, 8], steps=36, timeseries=True, events=True)
+    table = batch_summary(batch)
+    froze = 0
+    for run in range(3):
+        expected = batch.run_result(run).summary
+        row = table.iloc[run]
+        for key, value in expected.items():
+            if value is None:
+                assert pd.isna(row[key]), key
+            elif isinstance(value, float):
+                assert row[key] == pytest.approx(value, abs=1e-12), key
+            else:
+                assert row[key] == value, key
+        froze += expected["first_freeze_step"] is not None
+    assert froze, "the fixture should exercise freezes"

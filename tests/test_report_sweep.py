@@ -1,0 +1,167 @@
+"""Reports of sweep folders: responses, heatmaps, the critical capacity, sensitivity indices,
+failed runs, incomplete sweeps, and a 100,000-run sweep."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sweep_fixture import CAPACITY, KNOWN_CRITICAL, OTHER, THIRD, linear_sobol_indices, write_sweep
+from typer.testing import CliRunner
+
+from sim import report
+from sim.cli import app
+
+RESPONSES = (
+    "response-final_cohesion",
+    "response-min_cohesion",
+    "response-froze",
+    "response-drills_cancelled",
+    "response-members",
+)
+
+runner = CliRunner()
+
+
+def invoke(*arguments: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(arguments))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def figure_keys(html: str) -> list[str]:
+    return re.findall(r'<figure id="fig-[^"]+" data-figure="([^"]+)">', html)
+
+
+@pytest.fixture(scope="module")
+def grid_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_sweep(tmp_path_factory.mktemp("sweep") / "grid", size=11, replicates=6)
+
+
+def test_grid_sweep_report_has_responses_heatmaps_and_the_critical_capacity(
+    grid_folder: Path,
+) -> None:
+    code, _, err = invoke("report", str(grid_folder))
+    assert code == 0, err
+    html = (grid_folder / "report.html").read_text()
+    assert figure_keys(html) == [*RESPONSES, "heatmaps"]
+    made = report.build(grid_folder)
+    crossing = next(s for s in made.summary if s.startswith("Critical capacity"))
+    value = float(re.search(r"russia.capacity.initial = ([0-9.]+)", crossing).group(1))
+    assert value == pytest.approx(KNOWN_CRITICAL, abs=0.01)
+    assert "No run failed." in html
+    assert "sensitivity" not in figure_keys(html)
+
+
+def test_sweep_summary_counts_runs(grid_folder: Path) -> None:
+    made = report.build(grid_folder)
+    assert made.summary[0] == (
+        "Sweep of baseline-2022: 2 parameter(s) varied by a grid design, 121 design points × "
+        "6 replicates = 726 runs; 726 succeeded, 0 failed."
+    )
+
+
+def test_sobol_sweep_report_shows_indices_close_to_theory(tmp_path: Path) -> None:
+    parameters = [CAPACITY, OTHER, THIRD]
+    folder = write_sweep(tmp_path / "sobol", "sobol", parameters, size=256, replicates=2)
+    made = report.build(folder)
+    keys = [figure.key for figure in made.figures]
+    assert "sensitivity-final_cohesion" in keys
+    section = next(s for s in made.sections if s.key == "sensitivity")
+    table = section.tables[0].frame.set_index("parameter").astype(float)
+    for name, expected in linear_sobol_indices(parameters).items():
+        assert table.loc[name, "S1"] == pytest.approx(
+            expected, abs=max(2 * table.loc[name, "S1_conf"], 0.05)
+        )
+
+
+def test_morris_sweep_report_shows_mu_star_and_sigma(tmp_path: Path) -> None:
+    folder = write_sweep(tmp_path / "morris", "morris", [CAPACITY, OTHER, THIRD], size=12)
+    made = report.build(folder)
+    section = next(s for s in made.sections if s.key == "sensitivity")
+    assert list(section.tables[0].frame.columns) == [
+        "parameter",
+        "mu_star",
+        "mu_star_conf",
+        "sigma",
+    ]
+    assert section.figures[0].key == "sensitivity-final_cohesion"
+
+
+def test_failed_runs_are_tabled(tmp_path: Path) -> None:
+    folder = write_sweep(tmp_path / "failed", failed=5)
+    made = report.build(folder)
+    html = report.render_html(made)
+    assert 'id="table-failed-runs"' in html
+    assert "Failed runs by error (5 in all)" in html
+    assert "FloatingPointError: synthetic failure" in html
+    assert "479 succeeded, 5 failed" in made.summary[0]
+
+
+def test_incomplete_sweep_is_marked_with_the_missing_runs(tmp_path: Path) -> None:
+    parameters = [CAPACITY, OTHER]
+    folder = write_sweep(
+        tmp_path / "incomplete",
+        "sobol",
+        parameters,
+        size=32,
+        replicates=2,
+        missing_chunks=1,
+        chunk_rows=100,
+    )
+    code, _, err = invoke("report", str(folder))
+    assert code == 0
+    runs = 32 * 4 * 2
+    missing = runs - 100 * (runs // 100)
+    assert f"csto: warning: Incomplete sweep: {missing} of {runs} runs are missing" in err
+    html = (folder / "report.html").read_text()
+    assert '<p class="warning" role="alert">Incomplete sweep' in html
+    assert "(incomplete)" in html
+    assert "Not computed: the sweep is incomplete" in html
+
+
+def test_manifest_saying_incomplete_is_believed(grid_folder: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(grid_folder, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["complete"] = False
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    assert report.build(copy).title.endswith("(incomplete)")
+
+
+def test_sweep_without_runs_is_refused(tmp_path: Path) -> None:
+    folder = write_sweep(tmp_path / "empty")
+    shutil.rmtree(folder / "runs")
+    code, _, err = invoke("report", str(folder))
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "no runs yet (0 of 484)" in err
+
+
+def test_sweep_missing_its_design_is_refused(grid_folder: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(grid_folder, copy)
+    (copy / "design.parquet").unlink()
+    code, _, err = invoke("report", str(copy))
+    assert code == 2 and "design.parquet: missing" in err
+
+
+@pytest.mark.filterwarnings("ignore:The balance properties of Sobol:UserWarning")
+def test_report_over_a_100000_run_sweep(tmp_path: Path) -> None:
+    """A Sobol design of 3 parameters, N = 2000 (10,000 points) x 10 replicates."""
+    folder = write_sweep(
+        tmp_path / "big", "sobol", [CAPACITY, OTHER, THIRD], size=2000, replicates=10
+    )
+    runs = pd.read_parquet(folder / "runs")
+    assert len(runs) == 100_000
+    started = time.perf_counter()
+    made = report.build(folder)
+    report.write(made, folder / "report.html")
+    elapsed = time.perf_counter() - started
+    print(f"\nreport over a 100,000-run sweep built in {elapsed:.1f} s")
+    assert made.summary[0].endswith("100000 runs; 100000 succeeded, 0 failed.")
+    assert "sensitivity-final_cohesion" in [figure.key for figure in made.figures]
