@@ -18,19 +18,25 @@ path and what was expected.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sim import schema
 from sim.schema import Field
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})$")
+#: Scenario months lie in these years (dates must stay printable and plottable as timestamps).
+_FIRST_YEAR, _LAST_YEAR = 1900, 2199
+#: A scenario name: it names the results folder, so it cannot hold a path.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 _VALUE_TABLE_KEYS = ("value", "range", "source", "reason")
 
 
@@ -208,9 +214,23 @@ class _Raw:
     data: dict[str, Any]
 
 
+#: Largest scenario file read (a scenario is a few kilobytes; this refuses devices and dumps).
+MAX_FILE_BYTES = 1 << 20
+
+
 def _read(path: Path) -> _Raw:
     try:
-        raw_bytes = path.read_bytes()
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(status.st_mode):
+            raise ScenarioError(path, "", "not a regular file (expected a scenario .toml file)")
+        if status.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                path, "", f"file too large (expected a scenario file under {MAX_FILE_BYTES} bytes)"
+            )
+        with path.open("rb") as handle:
+            raw_bytes = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(path, "", "file not found (expected a scenario .toml file)") from None
     except IsADirectoryError:
@@ -241,7 +261,12 @@ def _read_chain(path: Path) -> list[_Raw]:
         resolved = current.resolve()
         if resolved in seen:
             cycle = " -> ".join(p.name for p in [*seen, resolved])
-            raise ScenarioError(chain[-1].path, "extends", f"cycle in extends ({cycle})")
+            raise ScenarioError(
+                chain[-1].path,
+                "extends",
+                f"cycle in extends ({cycle})",
+                _line_of(chain[-1].text, "extends"),
+            )
         seen.append(resolved)
         raw = _read(current)
         chain.append(raw)
@@ -321,7 +346,7 @@ def _resolve(chain: list[_Raw]) -> Scenario:
     final = Scenario(
         name, title, narrative, scenario.files, scenario.digest, values, resolved_events
     )
-    _check_consistency(leaf_file, final)
+    _check_consistency(chain, final)
     return final
 
 
@@ -336,7 +361,11 @@ def _unknown_message(path: str) -> str:
         kind = "pair of members"
     else:
         kind = "key"
-    close = difflib.get_close_matches(key, options, n=1, cutoff=0.5)
+    reversed_pair = "-".join(reversed(key.split("-", 1)))
+    if kind == "pair of members" and reversed_pair in options:
+        close = [reversed_pair]
+    else:
+        close = difflib.get_close_matches(key, options, n=1, cutoff=0.5)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     if not options:
         return f"unknown {kind} '{key}'"
@@ -357,11 +386,11 @@ def _flatten(raw: _Raw, is_root: bool) -> dict[str, Value]:
             if spec is None:
                 if key not in schema.children(prefix):
                     raise ScenarioError(
-                        raw.path, path, _unknown_message(path), _line_of(raw.text, key)
+                        raw.path, path, _unknown_message(path), _line_of(raw.text, path)
                     )
                 if not isinstance(item, Mapping):
                     raise ScenarioError(
-                        raw.path, path, "expected a table of values", _line_of(raw.text, key)
+                        raw.path, path, "expected a table of values", _line_of(raw.text, path)
                     )
                 walk(item, path)
                 continue
@@ -372,7 +401,7 @@ def _flatten(raw: _Raw, is_root: bool) -> dict[str, Value]:
 
 
 def _entry(raw: _Raw, path: str, key: str, spec: Field, item: Any, is_root: bool) -> Value:
-    line = _line_of(raw.text, key)
+    line = _line_of(raw.text, path)
     numeric = spec.kind in ("unit", "real", "int")
     if isinstance(item, Mapping):
         if not numeric and spec.kind != "units":
@@ -422,10 +451,9 @@ def _check_value(
         case "unit" | "real":
             if isinstance(item, bool) or not isinstance(item, int | float):
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
-            number = float(item)
-            if not spec.low <= number <= spec.high:  # also refuses nan
-                raise ScenarioError(file, path, f"{expected}, got {number:g}", line)
-            return number
+            if not spec.low <= item <= spec.high:  # exact for huge ints; also refuses nan
+                raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            return float(item)
         case "int":
             if (
                 isinstance(item, bool)
@@ -433,17 +461,24 @@ def _check_value(
                 or (isinstance(item, float) and not item.is_integer())
             ):
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
-            whole = int(item)
-            if not spec.low <= whole <= spec.high:
-                raise ScenarioError(file, path, f"{expected}, got {whole}", line)
-            return whole
+            if not spec.low <= item <= spec.high:
+                raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            return int(item)
         case "date":
             if (
                 not isinstance(item, str)
-                or not (match := _DATE.match(item))
+                or not (match := _DATE.fullmatch(item))
                 or not (1 <= int(match.group(2)) <= 12)
             ):
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            if not _FIRST_YEAR <= int(match.group(1)) <= _LAST_YEAR:
+                raise ScenarioError(
+                    file,
+                    path,
+                    f"expected a month between {_FIRST_YEAR}-01 and {_LAST_YEAR}-12, "
+                    f"got {_describe(item)}",
+                    line,
+                )
             return item
         case "text":
             if path == "drop_events":
@@ -452,6 +487,14 @@ def _check_value(
                 return tuple(item)
             if not isinstance(item, str):
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            if path == "name" and not _NAME.fullmatch(item):
+                raise ScenarioError(
+                    file,
+                    path,
+                    "expected a name of letters, digits, '.', '_' and '-' starting with a "
+                    f"letter or digit (it names the results folder), got {_describe(item)}",
+                    line,
+                )
             return item
         case "choice":
             if not isinstance(item, str) or item not in spec.choices:
@@ -464,23 +507,38 @@ def _check_value(
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}{hint}", line)
             return item
         case "members":
-            if (
-                not isinstance(item, list)
-                or not item
-                or not all(isinstance(x, str) and x in schema.MEMBERS for x in item)
-            ):
+            if not isinstance(item, list) or not item:
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            for position, entry in enumerate(item, start=1):
+                if not isinstance(entry, str) or entry not in schema.MEMBERS:
+                    close = (
+                        difflib.get_close_matches(entry, schema.MEMBERS, n=1)
+                        if isinstance(entry, str)
+                        else []
+                    )
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    raise ScenarioError(
+                        file,
+                        path,
+                        f"{expected}, got {_describe(entry)} at position {position}{hint}",
+                        line,
+                    )
             return tuple(item)
         case "units":
-            if (
-                not isinstance(item, list)
-                or not item
-                or not all(
-                    not isinstance(x, bool) and isinstance(x, int | float) and 0.0 <= x <= 1.0
-                    for x in item
-                )
-            ):
+            if not isinstance(item, list) or not item:
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
+            for position, entry in enumerate(item, start=1):
+                if (
+                    isinstance(entry, bool)
+                    or not isinstance(entry, int | float)
+                    or not spec.low <= entry <= spec.high
+                ):
+                    raise ScenarioError(
+                        file,
+                        path,
+                        f"{expected}, got {_describe(entry)} at position {position}",
+                        line,
+                    )
             return tuple(float(x) for x in item)
     raise AssertionError(spec.kind)  # pragma: no cover
 
@@ -498,14 +556,15 @@ def _check_range(
         or not all(not isinstance(x, bool) and isinstance(x, int | float) for x in item)
     ):
         raise ScenarioError(file, f"{path}.range", "expected [low, high], two numbers", line)
-    low, high = float(item[0]), float(item[1])
-    if not (spec.low <= low <= high <= spec.high):
+    if not (spec.low <= item[0] <= item[1] <= spec.high):  # exact for huge ints
         raise ScenarioError(
             file,
             f"{path}.range",
-            f"expected low <= high within [{spec.low:g}, {spec.high:g}], got [{low:g}, {high:g}]",
+            f"expected low <= high within [{spec.low:g}, {spec.high:g}], "
+            f"got [{_describe(item[0])}, {_describe(item[1])}]",
             line,
         )
+    low, high = float(item[0]), float(item[1])
     if is_root and not low <= value <= high:
         raise ScenarioError(
             file,
@@ -517,24 +576,94 @@ def _check_range(
 
 
 def _describe(item: Any) -> str:
+    """A value as the user wrote it, short enough for a one-line message."""
     if isinstance(item, str):
-        return repr(item)
+        text = item if len(item) <= 60 else item[:57] + "..."
+        return repr(" ".join(text.split()) if "\n" in text else text)
     if isinstance(item, bool):
         return "true" if item else "false"
+    if isinstance(item, int):
+        return str(item) if abs(item) < 10**15 else "a very large integer"
+    if isinstance(item, float):
+        return f"{item:g}"
     if isinstance(item, Mapping):
         return "a table"
     if isinstance(item, list):
         return "a list"
+    if isinstance(item, datetime.date | datetime.time):  # datetime is a date
+        return f"a TOML date or time ({item.isoformat()}), not a quoted string"
     return repr(item)
 
 
 def _line_of(text: str, key: str) -> int | None:
     """Best-effort line of a key in the file (tomllib gives lines only for syntax errors)."""
+    located = _line_of_path(text, key)
+    if located is not None:
+        return located
     pattern = re.compile(rf'(^|[\s."\[]){re.escape(key)}("?\s*[=\].]|"\s*$)')
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.search(line.split("#", 1)[0]):
             return number
     return None
+
+
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_ARRAY_HEADER = re.compile(r"^\s*\[\[")
+_ASSIGNMENT = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
+
+
+def _dotted(key: str) -> str:
+    """A TOML dotted key as a plain dotted path (quotes and spaces removed)."""
+    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", key)
+    return ".".join(part.strip("\"'") for part in parts)
+
+
+def _line_of_path(text: str, path: str) -> int | None:
+    """The line that sets a dotted ``path`` (or the table or inline table that holds it).
+
+    Follows ``[table]`` headers and dotted keys, and skips multi-line strings, so a key that
+    appears under several tables (``alignment`` under each member) is found under the right one.
+    """
+    exact: int | None = None
+    inside: int | None = None  # a line setting something under path (path is a table)
+    holder: tuple[int, int] | None = None  # (depth, line) of the deepest table holding path
+    table = ""
+    in_string: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if in_string is not None:
+            if line.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        full = None
+        if header := _HEADER.match(line):
+            table = _dotted(header.group(1))
+            full = table
+        elif _ARRAY_HEADER.match(line):
+            table = "\0"  # keys of [[arrays]] are not scenario paths
+        elif assignment := _ASSIGNMENT.match(line):
+            key = _dotted(assignment.group(1))
+            full = f"{table}.{key}" if table else key
+            rest = line[assignment.end() :]
+            for quote in ('"""', "'''"):
+                if rest.count(quote) % 2 == 1:
+                    in_string = quote
+        if full is None or full.startswith("\0"):
+            continue
+        if full == path:
+            exact = exact or number
+        elif full.startswith(path + "."):
+            inside = inside or number
+        elif path.startswith(full + "."):
+            depth = full.count(".")
+            if holder is None or depth > holder[0]:
+                holder = (depth, number)
+    if exact is not None:
+        return exact
+    if inside is not None:
+        return inside
+    return holder[1] if holder is not None else None
 
 
 def _check_complete(root: _Raw, values: Mapping[str, Value]) -> None:
@@ -561,9 +690,19 @@ def _check_complete(root: _Raw, values: Mapping[str, Value]) -> None:
             raise ScenarioError(root.path, path, f"missing (expected {spec.expected()})")
 
 
-def _check_consistency(raw: _Raw, scenario: Scenario) -> None:
-    """Cross-field rules: the capacity shape's keys, floor <= ceiling, drill hosts."""
+def _check_consistency(chain: list[_Raw], scenario: Scenario) -> None:
+    """Cross-field rules: the capacity shape's keys, floor <= ceiling, months after the start.
+
+    An error names the file (and line) that set the offending value, else the scenario's file.
+    """
     values = scenario.values
+    by_file = {str(raw.path): raw for raw in chain}
+
+    def fail(path: str, message: str, about: str | None = None) -> NoReturn:
+        value = values.get(about or path)
+        raw = by_file.get(value.file, chain[-1]) if value is not None else chain[-1]
+        raise ScenarioError(raw.path, path, message, _line_of_path(raw.text, about or path))
+
     shape = scenario["russia.capacity.shape"]
     needs = {
         "drain": ("drain_per_month",),
@@ -573,39 +712,33 @@ def _check_consistency(raw: _Raw, scenario: Scenario) -> None:
     }.get(shape, ())
     for key in needs:
         if f"russia.capacity.{key}" not in values:
-            raise ScenarioError(
-                raw.path,
+            fail(
                 f"russia.capacity.{key}",
                 f"missing: the '{shape}' capacity shape needs {', '.join(needs)}",
+                about="russia.capacity.shape",
             )
     if (
         shape == "constant"
         and values.get("russia.capacity.drain_per_month")
         and (scenario["russia.capacity.drain_per_month"] != 0)
     ):
-        raise ScenarioError(
-            raw.path,
+        fail(
             "russia.capacity.drain_per_month",
             "a 'constant' capacity path must have drain_per_month = 0",
         )
     if scenario["russia.capacity.floor"] > scenario["russia.capacity.ceiling"]:
-        raise ScenarioError(raw.path, "russia.capacity.floor", "expected floor <= ceiling")
+        fail("russia.capacity.floor", "expected floor <= ceiling")
     start = scenario.start
     for key in ("shock_at", "recovery_at"):
         path = f"russia.capacity.{key}"
         if path in values and month_index(start, scenario[path]) < 0:
-            raise ScenarioError(raw.path, path, f"expected a month on or after the start {start}")
-    first = scenario["drills.first_at"]
-    if month_index(start, first) < 0:
-        raise ScenarioError(
-            raw.path, "drills.first_at", f"expected a month on or after the start {start}"
-        )
+            fail(path, f"expected a month on or after the start {start}")
+    if month_index(start, scenario["drills.first_at"]) < 0:
+        fail("drills.first_at", f"expected a month on or after the start {start}")
     inertia = scenario["mechanisms.inertia"]
     peer = scenario["mechanisms.peer_weight"]
     if (1.0 - inertia) + peer > 1.0:
-        raise ScenarioError(
-            raw.path, "mechanisms.peer_weight", "expected (1 - inertia) + peer_weight <= 1"
-        )
+        fail("mechanisms.peer_weight", "expected (1 - inertia) + peer_weight <= 1")
 
 
 def month_index(start: str, date: str) -> int:
