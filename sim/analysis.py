@@ -63,6 +63,12 @@ def outcome_words(column: str) -> str:
     return outcome_label(column).split(" (")[0]
 
 
+def mean_words(column: str) -> str:
+    """"mean final cohesion", but "share of runs in which a member froze" (already a mean)."""
+    words = outcome_words(column)
+    return words if words.startswith("share") else f"mean {words}"
+
+
 # --- months ----------------------------------------------------------------------------------
 
 
@@ -464,7 +470,7 @@ def compare_sentences(
 ) -> list[str]:
     """One sentence per scenario: how far its outcome lies from the baseline's, and whether the
     95% interval of the paired difference excludes zero."""
-    label = outcome_words(outcome)
+    label = mean_words(outcome)
     sentences: list[str] = []
     for row in differences.to_dict("records"):
         difference = float(row["difference"])
@@ -472,7 +478,7 @@ def compare_sentences(
         name, mean, base_mean = row["scenario"], float(row["mean"]), float(row["baseline_mean"])
         if not np.isfinite(low):
             sentences.append(
-                f"{name}: mean {label} {mean:.2f} against {baseline}'s {base_mean:.2f} "
+                f"{name}: {label} {mean:.2f} against {baseline}'s {base_mean:.2f} "
                 "(one replicate: no interval)."
             )
             continue
@@ -488,7 +494,7 @@ def compare_sentences(
                 f"paired 95% interval {low:+.3f} to {high:+.3f} includes zero)"
             )
         sentences.append(
-            f"{name}: mean {label} {mean:.2f} against {base_mean:.2f} — {verdict}; lower than "
+            f"{name}: {label} {mean:.2f} against {base_mean:.2f} — {verdict}; lower than "
             f"under the baseline in {float(row['lower_share']):.0%} of "
             f"paired replicates."
         )
@@ -676,12 +682,12 @@ def threshold_sentence(
     result: Threshold, outcome: str, scenario: str, replicates: int | None = None
 ) -> str:
     """The critical capacity in words."""
-    label = outcome_words(outcome)
+    label = mean_words(outcome)
     count = replicates if replicates is not None else result.replicates
     if result.critical is None:
         side = "above" if result.mean[0] >= result.level else "below"
         return (
-            f"{scenario}: the mean {label} over {count} replicates stays {side} "
+            f"{scenario}: the {label} over {count} replicates stays {side} "
             f"{result.level:g} at every constant capacity from {result.low:g} to "
             f"{result.high:g} (from {result.mean[0]:.2f} to {result.mean[-1]:.2f}): "
             "no critical capacity in that range."
@@ -698,7 +704,7 @@ def threshold_sentence(
         else ""
     )
     return (
-        f"{scenario}: with Russia's capacity held constant, the mean {label} over {count} "
+        f"{scenario}: with Russia's capacity held constant, the {label} over {count} "
         f"replicates crosses {result.level:g} at a critical capacity of {result.critical:.3f} "
         f"of the pre-war level ({interval}).{several}"
     )

@@ -787,10 +787,10 @@ def _bounds(
 
 
 def _crossing_sentence(crossing: analysis.SweepCrossing) -> str:
-    label = analysis.outcome_label(crossing.outcome)
+    label = analysis.mean_words(crossing.outcome)
     if crossing.critical is None:
         return (
-            f"Mean {label} does not cross {crossing.level:g} over the swept range of "
+            f"The {label} does not cross {crossing.level:g} over the swept range of "
             f"{crossing.parameter}: no critical capacity in range."
         )
     interval = (
@@ -799,7 +799,7 @@ def _crossing_sentence(crossing: analysis.SweepCrossing) -> str:
         else ""
     )
     return (
-        f"Critical capacity: mean {label} crosses {crossing.level:g} at {crossing.parameter} = "
+        f"Critical capacity: the {label} crosses {crossing.level:g} at {crossing.parameter} = "
         f"{crossing.critical:.3f}{interval}, averaged over the other swept parameters. "
         "`csto threshold` finds it for a constant capacity with a root finder."
     )
