@@ -64,7 +64,7 @@ def outcome_words(column: str) -> str:
 
 
 def mean_words(column: str) -> str:
-    """"mean final cohesion", but "share of runs in which a member froze" (already a mean)."""
+    """ "mean final cohesion", but "share of runs in which a member froze" (already a mean)."""
     words = outcome_words(column)
     return words if words.startswith("share") else f"mean {words}"
 
@@ -792,7 +792,11 @@ def heatmap(
 
 @dataclass(frozen=True)
 class SweepCrossing:
-    """Where the mean response to a capacity parameter crosses a level in a sweep."""
+    """Where the mean response to a capacity parameter crosses a level in a sweep.
+
+    ``open_low`` (``open_high``) means an edge of the band does not cross within the swept
+    range and would cross below (above) it: ``ci_low`` (``ci_high``) is then the range's end.
+    """
 
     parameter: str
     outcome: str
@@ -800,31 +804,55 @@ class SweepCrossing:
     critical: float | None
     ci_low: float
     ci_high: float
+    open_low: bool = False
+    open_high: bool = False
+
+    def interval(self) -> str:
+        """The interval as text: "0.28–0.33", "≤ 0.00–0.76" when open at an end."""
+        low = f"≤ {self.ci_low:.3f}" if self.open_low else f"{self.ci_low:.3f}"
+        high = f"≥ {self.ci_high:.3f}" if self.open_high else f"{self.ci_high:.3f}"
+        return f"{low} to {high}"
 
 
 def sweep_crossing(
     curve: pd.DataFrame, parameter: str, outcome: str, level: float
 ) -> SweepCrossing:
     """The highest crossing of ``level`` by a response curve (:func:`response`), with the
-    interval where the curve's 95% band crosses it (the capacities at which the upper and the
-    lower edge of the interval of the mean reach the level)."""
+    interval where the curve's 95% band crosses it: the highest capacities at which the upper
+    and the lower edge of the interval of the mean reach the level. An edge that stays on one
+    side of the level crosses outside the swept range: the interval is open at that end."""
     grid = curve["x"].to_numpy(np.float64)
     if len(grid) < 2:
         return SweepCrossing(parameter, outcome, level, None, np.nan, np.nan)
-    stacked = np.vstack(
+    mean = curve["mean"].to_numpy(np.float64)
+    edges = np.vstack(
         [
-            curve["mean"].to_numpy(np.float64),
+            mean,
             curve["ci_low"].fillna(curve["mean"]).to_numpy(np.float64),
             curve["ci_high"].fillna(curve["mean"]).to_numpy(np.float64),
         ]
     )
-    middle, lower, upper = last_crossing(grid, stacked, level)
+    middle, *crossings = last_crossing(grid, edges, level)
     if np.isnan(middle):
         return SweepCrossing(parameter, outcome, level, None, np.nan, np.nan)
-    ends = sorted(value for value in (lower, upper) if np.isfinite(value))
-    ci_low = min(ends[0], middle) if ends else np.nan
-    ci_high = max(ends[-1], middle) if ends else np.nan
-    return SweepCrossing(parameter, outcome, level, float(middle), ci_low, ci_high)
+    rising = mean[-1] >= mean[0]
+    ends: list[float] = [float(middle)]
+    open_low = open_high = False
+    for edge, crossing in zip(edges[1:], crossings, strict=True):
+        if np.isfinite(crossing):
+            ends.append(float(crossing))
+            continue
+        # the edge never reaches the level in range: it crosses beyond the end it points to
+        above = bool((edge >= level).all())
+        if above == rising:
+            ends.append(float(grid[0]))
+            open_low = True
+        else:
+            ends.append(float(grid[-1]))
+            open_high = True
+    return SweepCrossing(
+        parameter, outcome, level, float(middle), min(ends), max(ends), open_low, open_high
+    )
 
 
 def point_means(runs: pd.DataFrame, outcome: str, points: int) -> FloatArray:

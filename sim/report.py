@@ -794,14 +794,16 @@ def _crossing_sentence(crossing: analysis.SweepCrossing) -> str:
             f"{crossing.parameter}: no critical capacity in range."
         )
     interval = (
-        f" (where its 95% band crosses: {crossing.ci_low:.3f}–{crossing.ci_high:.3f})"
+        f" (where its 95% band crosses: {crossing.interval()})"
         if np.isfinite(crossing.ci_low)
         else ""
     )
     return (
         f"Critical capacity: the {label} crosses {crossing.level:g} at {crossing.parameter} = "
-        f"{crossing.critical:.3f}{interval}, averaged over the other swept parameters. "
-        "`csto threshold` finds it for a constant capacity with a root finder."
+        f"{crossing.critical:.3f}{interval}, averaged over the other swept parameters. This "
+        "is the capacity the scenario starts from (its drain, shock or recovery still apply); "
+        "`csto threshold` finds the constant capacity at which an outcome crosses a level, with "
+        "a root finder."
     )
 
 

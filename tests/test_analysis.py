@@ -396,3 +396,19 @@ def test_failed_runs_are_listed_and_counted() -> None:
 def test_derived_froze_outcome() -> None:
     runs = pd.DataFrame({"first_freeze_step": [-1, 5, 0, -1]})
     assert list(analysis.add_derived_outcomes(runs)["froze"]) == [0.0, 1.0, 1.0, 0.0]
+
+
+def test_sweep_crossing_interval_is_open_where_the_band_does_not_cross() -> None:
+    curve = pd.DataFrame(
+        {
+            "x": [0.0, 0.5, 1.0],
+            "mean": [0.45, 0.55, 0.65],
+            "ci_low": [0.40, 0.45, 0.60],
+            "ci_high": [0.52, 0.65, 0.70],  # above 0.5 everywhere: crosses below the range
+        }
+    )
+    crossing = analysis.sweep_crossing(curve, CAPACITY, "final_cohesion", 0.5)
+    assert crossing.critical == pytest.approx(0.25)
+    assert crossing.open_low and not crossing.open_high
+    assert (crossing.ci_low, crossing.ci_high) == (0.0, pytest.approx(2 / 3))
+    assert crossing.interval() == "≤ 0.000 to 0.667"
