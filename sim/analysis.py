@@ -30,7 +30,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, stats
 
 from sim import schema
 from sim.replicates import LEVEL, describe
@@ -752,8 +752,10 @@ def response(
     """The response of an outcome to one swept parameter, over the runs that succeeded.
 
     One row per level (or bin) of the parameter: ``x``, ``n``, ``mean``, ``ci_low``,
-    ``ci_high`` (95% interval of the mean), ``low``, ``high`` (middle 95% of runs).
-    Other swept parameters vary within each level: this is the average response over them.
+    ``ci_high`` (95% interval of the mean; Wilson's score interval for a 0/1 outcome such as
+    ``froze``, so a share's interval stays within [0, 1]), ``low``, ``high`` (middle 95% of
+    runs). Other swept parameters vary within each level: this is the average response over
+    them.
     """
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
     frame = pd.DataFrame(
@@ -762,7 +764,28 @@ def response(
             "value": ok[outcome].astype(np.float64),
         }
     )
-    return describe(frame, "value", by=["x"])
+    table: pd.DataFrame = describe(frame, "value", by=["x"])
+    if frame["value"].dropna().isin([0.0, 1.0]).all():
+        count = table["n"].to_numpy(np.float64)
+        table["ci_low"], table["ci_high"] = wilson(table["mean"].to_numpy() * count, count)
+    return table
+
+
+def wilson(successes: npt.ArrayLike, trials: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Wilson's 95% score interval for a share: ``successes`` of ``trials`` (vectorised).
+
+    >>> low, high = wilson([0, 5], [10, 10])
+    >>> round(float(low[0]), 3), round(float(high[0]), 3), round(float(low[1]), 3)
+    (0.0, 0.278, 0.237)
+    """
+    k = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    z = float(stats.norm.ppf(0.5 + LEVEL / 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = k / n
+        centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def heatmap(

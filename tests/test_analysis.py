@@ -412,3 +412,15 @@ def test_sweep_crossing_interval_is_open_where_the_band_does_not_cross() -> None
     assert crossing.open_low and not crossing.open_high
     assert (crossing.ci_low, crossing.ci_high) == (0.0, pytest.approx(2 / 3))
     assert crossing.interval() == "≤ 0.000 to 0.667"
+
+
+def test_response_of_a_share_uses_wilson_intervals_within_0_and_1() -> None:
+    design = design_points("grid", [CAPACITY], 3)
+    runs = analysis.add_derived_outcomes(outcomes(design, [CAPACITY], replicates=4, seed=1))
+    curve = analysis.response(runs, CAPACITY, "froze")
+    assert (curve["ci_low"] >= 0).all() and (curve["ci_high"] <= 1).all()
+    low, high = analysis.wilson(curve["mean"] * curve["n"], curve["n"])
+    assert np.allclose(curve["ci_low"], low) and np.allclose(curve["ci_high"], high)
+    # all four runs at capacity 0 froze: the interval still leaves room below 1
+    assert curve["mean"].iloc[0] == 1.0
+    assert curve["ci_low"].iloc[0] == pytest.approx(0.510, abs=1e-3)
