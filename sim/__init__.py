@@ -6,9 +6,33 @@
 ['appeals_answered', 'appeals_ignored', 'clashes']
 """
 
-from sim.result import RunResult
-from sim.scenario import Scenario, ScenarioError, load
-from sim.simulate import run
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.result import RunResult
+    from sim.scenario import Scenario, ScenarioError, load
+    from sim.simulate import run
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "load", "run"]
 __version__ = "0.1.0"
+
+#: Public names and the module each comes from, imported on first use (PEP 562), so that
+#: ``import sim.batch`` in a sweep's worker process does not load Mesa.
+_LAZY = {
+    "RunResult": "sim.result",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "load": "sim.scenario",
+    "run": "sim.simulate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

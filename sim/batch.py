@@ -100,6 +100,34 @@ class _EventBuffer:
         self.threshold.append(pick(threshold, np.float64))
         self.effect.append(pick(effect, np.float64))
 
+    def add_runs(
+        self,
+        runs: IntArray,
+        step: int,
+        kind: str,
+        member: int,
+        counterpart: str,
+        origin: str,
+        value: FloatArray,
+        threshold: FloatArray | float,
+        effect: FloatArray,
+    ) -> None:
+        """Like :meth:`add`, for the runs ``runs`` with values given for those runs only."""
+        count = runs.size
+        if count == 0:
+            return
+        self.run.append(runs.astype(np.int64))
+        self.step.append(np.full(count, step, dtype=np.int64))
+        self.kind.append(np.full(count, KIND_ORDER[kind], dtype=np.int64))
+        self.member.append(np.full(count, member, dtype=np.int64))
+        self.counterpart.append(np.full(count, counterpart, dtype=object))
+        self.origin.append(np.full(count, ORIGINS.index(origin), dtype=np.int64))
+        self.value.append(np.broadcast_to(np.asarray(value, dtype=np.float64), (count,)).copy())
+        self.threshold.append(
+            np.broadcast_to(np.asarray(threshold, dtype=np.float64), (count,)).copy()
+        )
+        self.effect.append(np.broadcast_to(np.asarray(effect, dtype=np.float64), (count,)).copy())
+
     def frame(self, start: str) -> pd.DataFrame:
         """All events as a table with a ``run`` column, in canonical order."""
         if not self.run:
@@ -317,6 +345,10 @@ class _Engine:
         self.strain = np.zeros(runs)
         self.action = np.ones(runs)
         self.last_clash = np.full((runs, N_PAIRS), -np.inf)
+        #: constant over a run: the ethnic Russian share relative to the reference share
+        self.exposure = rules.exposure(
+            member["russian_share"], self.mech["exposure_reference_share"]
+        )
         self.cohesion = self._cohesion()
         self.initial_cohesion = self.cohesion.copy()
         self.min_cohesion = self.cohesion.copy()
@@ -420,20 +452,34 @@ class _Engine:
             self.strain, count, self.mech_run["clash_severity"], self.mech_run["strain_decay"]
         )
         loss = self.mech_run["clash_trust_loss"]
-        for pair, (first, second) in enumerate(params.PAIR_MEMBERS):
-            hit = clashed[:, pair]
-            if not hit.any():
-                continue
-            self.trust[:, first] = rules.trust_after_clash(self.trust[:, first], hit, loss)
-            self.trust[:, second] = rules.trust_after_clash(self.trust[:, second], hit, loss)
-            self.last_clash[:, pair] = np.where(hit, float(month), self.last_clash[:, pair])
+        for pair in np.flatnonzero(clashed.any(axis=0)):
+            first, second = params.PAIR_MEMBERS[pair]
+            runs = np.flatnonzero(clashed[:, pair])
+            hit = np.ones(runs.size, dtype=bool)
+            pair_loss = loss[runs]
+            self.trust[runs, first] = rules.trust_after_clash(
+                self.trust[runs, first], hit, pair_loss
+            )
+            self.trust[runs, second] = rules.trust_after_clash(
+                self.trust[runs, second], hit, pair_loss
+            )
+            self.last_clash[runs, pair] = float(month)
             if self.log is not None:
                 origin = "scenario" if forced[pair] else "model"
-                self.log.add(
-                    hit, step, "clash", first, MEMBERS[second], origin, self.strain, 0.0, loss
+                self.log.add_runs(
+                    runs,
+                    step,
+                    "clash",
+                    first,
+                    MEMBERS[second],
+                    origin,
+                    self.strain[runs],
+                    0.0,
+                    pair_loss,
                 )
 
     def _appeals(self, step: int, month: int, given: tuple[Any, ...]) -> None:
+        """Appeals, computed only on the runs where a member has a crisis this month."""
         injected = {
             event.member: event
             for event in given
@@ -442,69 +488,65 @@ class _Engine:
         mech = self.mech_run
         reserve = self.russia["reserve"]
         member = self.inp.member
+        arrivals = rules.crisis_arrives(self.crisis_draws[:, month, :], member["crisis_hazard"])
         for index, name in enumerate(MEMBERS):
             event = injected.get(name)
-            active = ~self.frozen[:, index]
-            if event is not None:
-                crisis = active
-            else:
-                arrived = rules.crisis_arrives(
-                    self.crisis_draws[:, month, index], member["crisis_hazard"][:, index]
-                )
-                crisis = active & arrived
-            if not crisis.any():
+            crisis = ~self.frozen[:, index]
+            if event is None:
+                crisis &= arrivals[:, index]
+            runs = np.flatnonzero(crisis)
+            if runs.size == 0:
                 continue
-            cost = member["crisis_cost"][:, index]
-            aversion = member["entrapment_aversion"][:, index]
             if event is not None and event.cost is not None:
-                cost = np.full(self.runs, event.cost)
+                cost = np.full(runs.size, float(event.cost))
+            else:
+                cost = member["crisis_cost"][runs, index]
             if event is not None and event.aversion is not None:
-                aversion = np.full(self.runs, event.aversion)
-            spare = rules.spare_capacity(self.capacity, reserve, self.committed)
+                aversion = np.full(runs.size, float(event.aversion))
+            else:
+                aversion = member["entrapment_aversion"][runs, index]
+            committed = self.committed[runs]
+            spare = rules.spare_capacity(self.capacity[runs], reserve[runs], committed)
             required = rules.required_capacity(cost, aversion)
-            answered = rules.russia_answers(spare, required) & crisis
-            self.committed = np.where(answered, self.committed + cost, self.committed)
-            before = self.trust[:, index].copy()
-            for other in range(N_MEMBERS):
-                weight = np.ones(self.runs) if other == index else mech["onlooker_weight"]
-                updated = rules.trust_after_appeal(
-                    self.trust[:, other],
-                    answered,
-                    weight,
-                    mech["trust_gain_answered"],
-                    mech["trust_loss_ignored"],
-                )
-                self.trust[:, other] = np.where(crisis, updated, self.trust[:, other])
-            ignored = crisis & ~answered
-            for power in range(len(schema.POWERS)):
-                stepped = rules.engagement_after_step_in(
-                    self.engagement[:, power, index],
-                    self.inp.interest[:, power, index],
-                    mech["step_in"],
-                )
-                self.engagement[:, power, index] = np.where(
-                    ignored, stepped, self.engagement[:, power, index]
+            answered = rules.russia_answers(spare, required)
+            self.committed[runs] = np.where(answered, committed + cost, committed)
+            trust = self.trust[runs]
+            before = trust[:, index].copy()
+            weight = np.repeat(mech["onlooker_weight"][runs, np.newaxis], N_MEMBERS, axis=1)
+            weight[:, index] = 1.0
+            self.trust[runs] = rules.trust_after_appeal(
+                trust,
+                answered[:, np.newaxis],
+                weight,
+                mech["trust_gain_answered"][runs, np.newaxis],
+                mech["trust_loss_ignored"][runs, np.newaxis],
+            )
+            ignored = runs[~answered]
+            if ignored.size:
+                self.engagement[ignored, :, index] = rules.engagement_after_step_in(
+                    self.engagement[ignored, :, index],
+                    self.inp.interest[ignored, :, index],
+                    mech["step_in"][ignored, np.newaxis],
                 )
             if self.log is not None:
                 cause = (event.adversary or "crisis") if event is not None else "crisis"
                 origin = "scenario" if event is not None else "model"
-                change = self.trust[:, index] - before
-                self.log.add(
-                    crisis & answered,
-                    step,
-                    "appeal_answered",
-                    index,
-                    cause,
-                    origin,
-                    spare,
-                    required,
-                    change,
-                )
-                self.log.add(
-                    ignored, step, "appeal_ignored", index, cause, origin, spare, required, change
-                )
+                change = self.trust[runs, index] - before
+                for kind, chosen in (("appeal_answered", answered), ("appeal_ignored", ~answered)):
+                    self.log.add_runs(
+                        runs[chosen],
+                        step,
+                        kind,
+                        index,
+                        cause,
+                        origin,
+                        spare[chosen],
+                        required[chosen],
+                        change[chosen],
+                    )
 
     def _coercion(self, step: int, month: int, given: tuple[Any, ...]) -> None:
+        """Coercion, computed only on the runs where Russia coerces a member this month."""
         forced = {
             event.member: event.lever
             for event in given
@@ -516,8 +558,8 @@ class _Engine:
             active = ~self.frozen[:, index]
             lever = forced.get(name)
             if lever is not None:
-                coerced = active
-                leverage = ties[lever][:, index].copy()
+                runs = np.flatnonzero(active)
+                leverage = ties[lever][runs, index]
                 label = lever
             else:
                 spare = rules.spare_capacity(self.capacity, russia["reserve"], self.committed)
@@ -529,36 +571,35 @@ class _Engine:
                     self.coercion_draws[:, month, index],
                     russia["coercion_propensity"],
                 )
+                runs = np.flatnonzero(coerced)
                 leverage = rules.dependence(
-                    self.energy[:, index], self.security[:, index], self.economic[:, index]
+                    self.energy[runs, index], self.security[runs, index], self.economic[runs, index]
                 )
                 label = "dependence"
-            if not coerced.any():
+            if runs.size == 0:
                 continue
-            before = self.alignment[:, index].copy()
+            before = self.alignment[runs, index]
+            capacity = self.capacity[runs]
             pulled = rules.alignment_after_coercion(
-                before, self.capacity, leverage, self.mech_run["coercion_effect"]
+                before, capacity, leverage, self.mech_run["coercion_effect"][runs]
             )
-            self.alignment[:, index] = np.where(coerced, pulled, before)
-            aggrieved = rules.grievance_after_coercion(
-                self.grievance[:, index], self.mech_run["coercion_backfire"]
+            self.alignment[runs, index] = pulled
+            self.grievance[runs, index] = rules.grievance_after_coercion(
+                self.grievance[runs, index], self.mech_run["coercion_backfire"][runs]
             )
-            self.grievance[:, index] = np.where(coerced, aggrieved, self.grievance[:, index])
-            self.committed = np.where(
-                coerced, self.committed + russia["coercion_cost"], self.committed
-            )
+            self.committed[runs] = self.committed[runs] + russia["coercion_cost"][runs]
             if self.log is not None:
                 origin = "scenario" if lever is not None else "model"
-                self.log.add(
-                    coerced,
+                self.log.add_runs(
+                    runs,
                     step,
                     "coercion",
                     index,
                     label,
                     origin,
                     before,
-                    self.capacity * leverage,
-                    self.alignment[:, index] - before,
+                    capacity * leverage,
+                    pulled - before,
                 )
 
     def _members_decide(self) -> None:
@@ -567,9 +608,8 @@ class _Engine:
         available = rules.outside_availability(self.engagement)
         peer = rules.peer_mean(self.alignment)
         dependence = rules.dependence(self.energy, self.security, self.economic)
-        exposure = rules.exposure(member["russian_share"], mech["exposure_reference_share"])
         self.fear = rules.fear(
-            self.posture[:, None], exposure, member["regime_ties"], self.grievance
+            self.posture[:, None], self.exposure, member["regime_ties"], self.grievance
         )
         self.preferred = rules.preferred_alignment(
             trust=self.trust,
