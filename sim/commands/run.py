@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -286,30 +287,33 @@ def show_command(
     console.print(Text(f"{resolved.name}: {resolved.title}", style="bold"))
     if resolved.narrative:
         console.print(Text(" ".join(resolved.narrative.split())))
+    root = resolved.files[0]
     console.print(Text("Files (root first): " + " <- ".join(resolved.files)))
-    table = Table(show_lines=False)
-    table.add_column("Key", no_wrap=True)
-    table.add_column("Value", justify="right")
-    table.add_column("Range", justify="right")
-    table.add_column("Source")
+    console.print()
     order = {path: index for index, path in enumerate(schema.all_leaves())}
     for path in sorted(paths, key=lambda p: order.get(p, len(order))):
         value = resolved.values[path]
-        span = f"{value.low:g} – {value.high:g}" if value.has_range else ""
-        table.add_row(path, Text(_format_value(value.value)), span, Text(value.source))
-    console.print(table)
+        line = Text(f"{path} = ", style="bold")
+        line.append(_format_value(value.value))
+        if value.has_range:
+            line.append(f"   (range {value.low:g} – {value.high:g})")
+        if value.file and value.file != root:
+            line.append(f"   [set in {Path(value.file).name}]", style="italic")
+        console.print(line)
+        if value.source:
+            console.print(Padding(Text(value.source), (0, 0, 0, 4)))
     if resolved.events and not prefix:
-        events = Table(title=Text("Scenario-given events"), title_justify="left")
-        for column in ("Month", "Id", "Kind", "Who", "Note"):
-            events.add_column(column)
+        console.print()
+        console.print(Text("Scenario-given events", style="bold"))
         for event in resolved.events:
             who = ", ".join(
                 part
                 for part in (event.member, *event.members, event.power, event.adversary)
                 if part
             )
-            events.add_row(event.at, event.id, event.kind, who, Text(event.note))
-        console.print(events)
+            console.print(Text(f"{event.at}  {event.kind}  {who}  (id {event.id})"))
+            if event.note:
+                console.print(Padding(Text(event.note), (0, 0, 0, 4)))
 
 
 def _under(path: str, prefix: str) -> bool:
