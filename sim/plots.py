@@ -188,6 +188,7 @@ def timeline(table: pd.DataFrame, title: str = "") -> Figure:
         ax.set_yticks(range(len(kinds)), [TIMELINE_KINDS.get(kind, kind) for kind in kinds])
         ax.set_ylim(len(kinds) - 0.5, -0.5)
         ax.set_xlabel("Month the event happened")
+        ax.set_ylabel("Kind of event")
         format_months(ax)
         sizes = [
             Line2D(
@@ -319,6 +320,7 @@ def forest(table: pd.DataFrame, title: str = "") -> Figure:
             ax.set_yticks(range(len(data)), list(data["scenario"]))
             ax.set_ylim(len(data) - 0.5, -0.5)
             ax.set_xlabel(f"Δ {outcome_label(str(outcome))}")
+            ax.set_ylabel("Scenario")
         fig.suptitle(title or "Difference to the baseline with its paired 95% interval")
     return fig
 
@@ -528,6 +530,7 @@ def sobol_bars(indices: pd.DataFrame, outcome: str) -> Figure:
         ax.invert_yaxis()
         ax.axvline(0.0, color="black", linewidth=0.8)
         ax.set_xlabel(f"Sobol index of {outcome_label(outcome)} (share of variance)")
+        ax.set_ylabel("Swept parameter")
         ax.legend(fontsize="small", title="bars: 95% interval")
     return fig
 

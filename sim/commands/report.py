@@ -62,7 +62,7 @@ StepsOption = Annotated[
         "-t",
         min=1,
         max=MAX_STEPS,
-        help="Months to simulate [default: the (first) scenario's horizon_months].",
+        help="Months to simulate (default: the first scenario's horizon_months).",
         show_default=False,
     ),
 ]
@@ -98,7 +98,10 @@ def report_command(
     ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF beside the HTML.")] = False,
 ) -> None:
-    """Build one self-contained HTML report from a results folder (never reruns the model)."""
+    """Build one self-contained HTML report from a results folder.
+
+    Works on the folders of csto run, sweep, compare and threshold; never reruns the model.
+    """
     from sim import report
 
     with user_errors():
@@ -120,7 +123,7 @@ def compare_command(
     scenarios: Annotated[
         list[str],
         typer.Argument(
-            metavar="SCENARIO SCENARIO...",
+            metavar="SCENARIO...",
             help="Two or more scenarios (names or .toml paths); the first is the baseline.",
             show_default=False,
         ),
@@ -131,8 +134,11 @@ def compare_command(
     out: OutOption = output.DEFAULT_OUT,
     force: ForceOption = False,
 ) -> None:
-    """Run scenarios under common random numbers and report them side by side, with the
-    differences to the first and their paired 95% intervals."""
+    """Run scenarios under common random numbers and report them side by side.
+
+    The first scenario is the baseline: the report shows each scenario's difference to it,
+    replicate by replicate (same seeds), with paired 95% intervals.
+    """
     from sim import report
     from sim.compare import run_comparison
 
@@ -247,9 +253,12 @@ def threshold_command(
     out: OutOption = output.DEFAULT_OUT,
     force: ForceOption = False,
 ) -> None:
-    """Find the critical capacity: the constant Russian capacity at which the replicate-mean
-    outcome crosses the level, with a bootstrap 95% interval; print it and write it to a
-    results folder."""
+    """Find the critical capacity at which an outcome crosses a level.
+
+    The critical capacity is the constant Russian capacity at which the replicate-mean outcome
+    crosses the level: bracketed on a grid, found by Brent's method, with a bootstrap 95%
+    interval. Prints it and writes it to a results folder with a report.
+    """
     from sim import report
     from sim.draws import derive_seeds
     from sim.threshold import capacity_outcome, outcome_column
