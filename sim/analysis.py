@@ -637,9 +637,20 @@ def critical_capacity(
     grid, order = np.unique(np.concatenate([coarse, fine]), return_index=True)
     values = np.concatenate([coarse_values, fine_values])[order]
     rng = np.random.default_rng(seed)
-    counts = rng.multinomial(replicates, np.full(replicates, 1.0 / replicates), size=bootstrap)
-    curves = counts @ values.T / replicates
-    crossings = last_crossing(grid, curves, level)
+    share = np.full(replicates, 1.0 / replicates)
+    batch = max(1, min(bootstrap, 5_000_000 // replicates))  # bounds memory: batch x replicates
+    crossings = np.concatenate(
+        [
+            last_crossing(
+                grid,
+                rng.multinomial(replicates, share, size=min(batch, bootstrap - done))
+                @ values.T
+                / replicates,
+                level,
+            )
+            for done in range(0, bootstrap, batch)
+        ]
+    )
     missing = int(np.isnan(crossings).sum())
     found = crossings[~np.isnan(crossings)]
     ci_low, ci_high = (

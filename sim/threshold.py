@@ -40,6 +40,10 @@ OUTCOMES: Final[dict[str, str]] = {
 }
 
 
+#: Most runs the batch engine holds at once (memory grows with runs x months).
+BATCH_RUNS: Final = 20_000
+
+
 def outcome_column(name: str) -> str:
     """The column an outcome name stands for; ValueError naming the choices if unknown."""
     if name in OUTCOMES:
@@ -82,7 +86,8 @@ def capacity_outcome(
 ) -> Outcome:
     """A function of capacities returning each replicate's outcome: shape (capacities, seeds).
 
-    Runs every (capacity, seed) pair in one batch of the vectorised engine.
+    Runs every (capacity, seed) pair on the vectorised engine, in batches of at most
+    :data:`BATCH_RUNS` runs (a run's result does not depend on its batch).
     """
     column = outcome_column(outcome)
     constant = constant_capacity_scenario(scenario)
@@ -91,13 +96,18 @@ def capacity_outcome(
 
     def evaluate(capacities: FloatArray) -> FloatArray:
         points = np.atleast_1d(np.asarray(capacities, dtype=np.float64))
-        batch = simulate(
-            constant,
-            np.tile(seed_array, len(points)),
-            overrides=constant_capacity_overrides(np.repeat(points, replicates)),
-            steps=steps,
-        )
-        values = outcome_values(batch.outcomes(), column)
+        all_capacities = np.repeat(points, replicates)
+        all_seeds = np.tile(seed_array, len(points))
+        values = np.empty(len(all_seeds))
+        for start in range(0, len(all_seeds), BATCH_RUNS):
+            stop = start + BATCH_RUNS
+            batch = simulate(
+                constant,
+                all_seeds[start:stop],
+                overrides=constant_capacity_overrides(all_capacities[start:stop]),
+                steps=steps,
+            )
+            values[start:stop] = outcome_values(batch.outcomes(), column)
         return values.reshape(len(points), replicates)
 
     return evaluate

@@ -166,3 +166,14 @@ def test_threshold_command_reports_no_crossing(tmp_path: Path) -> None:
     )
     assert code == 0, err
     assert "no critical capacity" in out
+
+
+def test_capacity_outcome_does_not_depend_on_the_batch_size(
+    baseline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds = derive_seeds(5, 7)
+    capacities = np.array([0.1, 0.4, 0.9])
+    whole = threshold.capacity_outcome(baseline, seeds, "min_cohesion", steps=12)(capacities)
+    monkeypatch.setattr(threshold, "BATCH_RUNS", 4)
+    pieces = threshold.capacity_outcome(baseline, seeds, "min_cohesion", steps=12)(capacities)
+    assert np.array_equal(whole, pieces)

@@ -17,7 +17,7 @@ import pandas as pd
 import typer
 
 from sim import analysis, output
-from sim.commands.run import MAX_SEED, MAX_STEPS, fail
+from sim.commands.run import INTERRUPTED, MAX_SEED, MAX_STEPS, fail
 from sim.folders import FolderError, RunFolder
 from sim.scenario import Scenario, ScenarioError, load
 
@@ -159,6 +159,8 @@ def compare_command(
         comparison = run_comparison(resolved, seed, replicates, horizon)
     except ValueError as error:
         fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted; no results folder was written", INTERRUPTED)
     differences = report.compare_tables(
         RunFolder(
             folder,
@@ -284,15 +286,18 @@ def threshold_command(
     command += ["--bootstrap", str(bootstrap), "--out", str(out)]
     started = output.now()
     seeds = derive_seeds(seed, replicates)
-    found = analysis.critical_capacity(
-        capacity_outcome(resolved, seeds, outcome, steps=horizon),
-        level,
-        low=low,
-        high=high,
-        grid_points=grid,
-        bootstrap=bootstrap,
-        seed=seed,
-    )
+    try:
+        found = analysis.critical_capacity(
+            capacity_outcome(resolved, seeds, outcome, steps=horizon),
+            level,
+            low=low,
+            high=high,
+            grid_points=grid,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+    except KeyboardInterrupt:
+        fail("interrupted; no results folder was written", INTERRUPTED)
     sentence = analysis.threshold_sentence(found, column, resolved.name)
     with user_errors():
         with output.atomic_folder(folder, force) as work:
