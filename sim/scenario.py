@@ -291,7 +291,7 @@ def _read_chain(path: Path) -> list[_Raw]:
                     f"(expected one of {', '.join(available())} or a path)",
                     _line_of(raw.text, "extends"),
                 ) from None
-            if not current.exists():
+            if not current.is_file():
                 raise ScenarioError(
                     raw.path,
                     "extends",
@@ -693,15 +693,22 @@ def _check_complete(root: _Raw, values: Mapping[str, Value]) -> None:
 def _check_consistency(chain: list[_Raw], scenario: Scenario) -> None:
     """Cross-field rules: the capacity shape's keys, floor <= ceiling, months after the start.
 
-    An error names the file (and line) that set the offending value, else the scenario's file.
+    An error names the scenario's own file (with the line, when the value is set there); a
+    value inherited from a parent is named with the file and line that set it.
     """
     values = scenario.values
+    leaf = chain[-1]
     by_file = {str(raw.path): raw for raw in chain}
 
     def fail(path: str, message: str, about: str | None = None) -> NoReturn:
-        value = values.get(about or path)
-        raw = by_file.get(value.file, chain[-1]) if value is not None else chain[-1]
-        raise ScenarioError(raw.path, path, message, _line_of_path(raw.text, about or path))
+        key = about or path
+        value = values.get(key)
+        origin = by_file.get(value.file) if value is not None else None
+        if origin is None or origin is leaf:
+            raise ScenarioError(leaf.path, path, message, _line_of_path(leaf.text, key))
+        line = _line_of_path(origin.text, key)
+        where = f"{origin.path.name}:{line}" if line else origin.path.name
+        raise ScenarioError(leaf.path, path, f"{message} ({key} is set in {where})")
 
     shape = scenario["russia.capacity.shape"]
     needs = {
@@ -857,6 +864,15 @@ def _resolve_event(raw: _Raw, scenario: Scenario, event: Mapping[str, Any]) -> S
                 line,
             )
     month = month_index(scenario.start, checked["at"])
+    if month < 0 and file != str(raw.path):
+        where = f"{Path(file).name}:{line}" if line else Path(file).name
+        raise ScenarioError(
+            raw.path,
+            "start",
+            f"inherited event '{checked.get('id', prefix)}' ({checked['at']}, set in {where}) "
+            f"lies before the start {scenario.start}; drop it with drop_events",
+            _line_of(raw.text, "start"),
+        )
     if month < 0:
         raise ScenarioError(
             file, f"{prefix}.at", f"expected a month on or after the start {scenario.start}", line
