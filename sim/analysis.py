@@ -476,6 +476,11 @@ def compare_sentences(
         difference = float(row["difference"])
         low, high = float(row["ci_low"]), float(row["ci_high"])
         name, mean, base_mean = row["scenario"], float(row["mean"]), float(row["baseline_mean"])
+        if difference == 0.0 and low == 0.0 and high == 0.0:
+            sentences.append(
+                f"{name}: {label} {mean:.2f}, the same as under {baseline} in every replicate."
+            )
+            continue
         if not np.isfinite(low):
             sentences.append(
                 f"{name}: {label} {mean:.2f} against {baseline}'s {base_mean:.2f} "

@@ -14,7 +14,7 @@ from sim import analysis, threshold
 from sim.batch import simulate
 from sim.cli import app
 from sim.draws import derive_seeds
-from sim.scenario import Scenario, load
+from sim.scenario import Scenario, available, load
 
 runner = CliRunner()
 
@@ -177,3 +177,21 @@ def test_capacity_outcome_does_not_depend_on_the_batch_size(
     monkeypatch.setattr(threshold, "BATCH_RUNS", 4)
     pieces = threshold.capacity_outcome(baseline, seeds, "min_cohesion", steps=12)(capacities)
     assert np.array_equal(whole, pieces)
+
+
+@pytest.mark.parametrize("name", sorted(available()))
+def test_constant_capacity_in_every_named_scenario(name: str) -> None:
+    """Whatever the scenario's shape (drain, shock, recovery, explicit), capacity is held at c;
+    only a scenario-given mobilisation shock still lowers it, from its month on."""
+    scenario = load(name)
+    constant = threshold.constant_capacity_scenario(scenario)
+    batch = simulate(
+        constant, [1], overrides=threshold.constant_capacity_overrides([0.6]), timeseries=True
+    )
+    assert batch.series is not None
+    capacity = batch.series["capacity"][0, 1:]
+    drops = np.zeros_like(capacity)
+    for event in scenario.events:
+        if event.kind == "mobilisation_shock" and event.size:
+            drops[event.month :] += event.size
+    assert capacity == pytest.approx(np.clip(0.6 - drops, 0.0, 1.0))
