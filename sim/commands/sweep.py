@@ -1,9 +1,425 @@
-"""Subcommands of ``csto`` (placeholder until implemented)."""
+"""``csto sweep``: run a parameter sweep, locally or on a Dask cluster, resumably.
+
+Every user error (a bad sweep file or ``--param``, an unknown scenario, a results folder that
+holds another sweep) ends the command with one line on stderr and exit status 2, before anything
+is written; no traceback. Ctrl-C (or SIGTERM) stops the sweep with exit status 130, keeping the
+finished chunks: the same command resumes it.
+"""
 
 from __future__ import annotations
 
+import math
+import shlex
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, NoReturn
+
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from sim.scenario import ScenarioError
+from sim.sweep.execute import BackendError, SweepInterrupted, SweepSummary, run_sweep
+from sim.sweep.spec import (
+    DESIGNS,
+    MAX_REPLICATES,
+    MAX_SEED,
+    MAX_STEPS,
+    SweepSpec,
+    from_options,
+    is_sweep_file,
+    load_sweep,
+    named_sweeps,
+    with_options,
+)
+from sim.sweep.store import DEFAULT_ROOT
+
+#: Exit status of every user error (as for a command-line usage error).
+USER_ERROR = 2
+#: Exit status when the backend cannot be used or a worker dies.
+BACKEND_ERROR = 1
+#: Exit status after Ctrl-C or SIGTERM.
+INTERRUPTED = 130
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's subcommands to the app."""
+    """Add ``sweep`` to the app."""
+    app.command("sweep")(sweep_command)
+
+
+def fail(message: str, code: int = USER_ERROR) -> NoReturn:
+    """End the command with a one-line message on stderr."""
+    typer.echo(f"csto: error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into a one-line message and exit status 2."""
+    try:
+        yield
+    except ScenarioError as error:  # SweepError included
+        fail(str(error))
+
+
+SweepArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="SWEEP",
+        help="A sweep file (a name from sweeps/ or a path to a .toml file), or a scenario "
+        "name or path with the parameters given by --param.",
+        show_default=False,
+    ),
+]
+
+
+def sweep_command(
+    sweep: SweepArgument,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            metavar="PATH=LOW:HIGH:N",
+            help="Vary a numeric scenario value (dotted path) from LOW to HIGH (N levels for a "
+            "grid); repeatable. Replaces the sweep file's entry for the same path.",
+            show_default=False,
+        ),
+    ] = None,
+    design: Annotated[
+        str | None,
+        typer.Option(
+            "--design",
+            "-d",
+            help=f"Design: {', '.join(DESIGNS)} [default: the file's, else grid].",
+            show_default=False,
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            "-n",
+            min=1,
+            help="lhs: points; sobol: base sample N (a power of 2); morris: trajectories.",
+            show_default=False,
+        ),
+    ] = None,
+    replicates: Annotated[
+        int | None,
+        typer.Option(
+            "--replicates",
+            "-r",
+            min=1,
+            max=MAX_REPLICATES,
+            help="Replicates per design point [default: the file's, else 1].",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            "-s",
+            min=0,
+            max=MAX_SEED,
+            help="Master seed [default: the file's, else 1].",
+            show_default=False,
+        ),
+    ] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option(
+            "--steps",
+            "-t",
+            min=1,
+            max=MAX_STEPS,
+            help="Months to simulate [default: the scenario's horizon].",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Local worker processes [default: all cores].",
+            show_default=False,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Send the chunks to a running Dask scheduler (tcp://HOST:PORT).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help=f"Results folder [default: {DEFAULT_ROOT}/<sweep name>].",
+            show_default=False,
+        ),
+    ] = None,
+    timeseries: Annotated[
+        bool,
+        typer.Option("--timeseries", help="Also keep every run's full time series."),
+    ] = False,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-size",
+            min=1,
+            max=1_000_000,
+            help="Runs per chunk [default: up to 2000, 250 with --timeseries].",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")
+    ] = False,
+) -> None:
+    """Run a parameter sweep: design points x replicates, streamed to Parquet shards.
+
+    Rerun the same command after an interruption to resume: finished chunks are skipped.
+    """
+    with user_errors():
+        spec = resolve(
+            sweep,
+            param or [],
+            design=design,
+            samples=samples,
+            replicates=replicates,
+            seed=seed,
+            steps=steps,
+        )
+    folder = out if out is not None else DEFAULT_ROOT / spec.name
+    command = reproduce_command(
+        sweep, param or [], design, samples, replicates, seed, steps, out, timeseries, chunk_size
+    )
+    console = Console(stderr=True)
+    if not quiet:
+        console.print(
+            f"[bold]{spec.name}[/]: {spec.points():,} design points x {spec.replicates} "
+            f"replicates = {spec.runs():,} runs ({spec.design.method}), results in {folder}"
+        )
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        summary = _run_with_progress(
+            spec, folder, workers, scheduler, timeseries, chunk_size, command, quiet, console
+        )
+    except ScenarioError as error:
+        fail(str(error))
+    except BackendError as error:
+        fail(str(error), BACKEND_ERROR)
+    except SweepInterrupted as error:
+        fail(str(error), INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not quiet:
+        print_summary(spec, summary, Console())
+    typer.echo(f"Results: {summary.folder}")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def resolve(
+    sweep: str,
+    params: list[str],
+    *,
+    design: str | None,
+    samples: int | None,
+    replicates: int | None,
+    seed: int | None,
+    steps: int | None,
+) -> SweepSpec:
+    """The sweep the command line describes: a sweep file with options applied, or a scenario
+    with ``--param`` options."""
+    if is_sweep_file(sweep):
+        return with_options(
+            load_sweep(sweep),
+            params,
+            design=design,
+            samples=samples,
+            replicates=replicates,
+            seed=seed,
+            steps=steps,
+        )
+    if not params and not Path(sweep).exists():
+        from sim.scenario import available
+
+        names = ", ".join([*named_sweeps(), *available()])
+        raise ScenarioError(
+            sweep,
+            "",
+            f"no such sweep (expected a sweep or scenario name from {names}, or a path to a "
+            ".toml file)",
+        )
+    return from_options(
+        sweep,
+        params,
+        design=design,
+        samples=samples,
+        replicates=replicates,
+        seed=seed,
+        steps=steps,
+    )
+
+
+def reproduce_command(
+    sweep: str,
+    params: list[str],
+    design: str | None,
+    samples: int | None,
+    replicates: int | None,
+    seed: int | None,
+    steps: int | None,
+    out: Path | None,
+    timeseries: bool,
+    chunk_size: int | None,
+) -> str:
+    """The ``csto sweep`` command line as given (options in a fixed order)."""
+    words = ["csto", "sweep", sweep]
+    for text in params:
+        words += ["--param", text]
+    for flag, value in (
+        ("--design", design),
+        ("--samples", samples),
+        ("--replicates", replicates),
+        ("--seed", seed),
+        ("--steps", steps),
+        ("--out", out),
+        ("--chunk-size", chunk_size),
+    ):
+        if value is not None:
+            words += [flag, str(value)]
+    if timeseries:
+        words.append("--timeseries")
+    return shlex.join(words)
+
+
+class RateColumn(ProgressColumn):
+    """Runs per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} runs/s" if speed else "", style="progress.data.speed")
+
+
+def _run_with_progress(
+    spec: SweepSpec,
+    folder: Path,
+    workers: int | None,
+    scheduler: str | None,
+    timeseries: bool,
+    chunk_size: int | None,
+    command: str,
+    quiet: bool,
+    console: Console,
+) -> SweepSummary:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet,
+    )
+    with progress:
+        task = progress.add_task("runs", total=spec.runs())
+        started: list[int] = []
+
+        def update(done: int, total: int) -> None:
+            if not started:  # resumed runs count as done, not as speed
+                started.append(done)
+                progress.reset(task, total=total, completed=done)
+            else:
+                progress.update(task, completed=done)
+
+        return run_sweep(
+            spec,
+            folder,
+            workers=workers,
+            scheduler=scheduler,
+            timeseries=timeseries,
+            chunk_size=chunk_size,
+            command=command,
+            progress=update,
+        )
+
+
+def _number(value: float, digits: int = 3) -> str:
+    return "—" if math.isnan(value) or math.isinf(value) else f"{value:.{digits}f}"
+
+
+def print_summary(spec: SweepSpec, summary: SweepSummary, console: Console) -> None:
+    """The end-of-sweep tables: runs, failures and speed; then the outcomes' spread."""
+    runs = Table(title=f"Sweep {spec.name} ({spec.scenario.name})", title_justify="left")
+    runs.add_column("")
+    runs.add_column("", justify="right")
+    ok = summary.present - summary.failed
+    runs.add_row("design", f"{spec.design.method}, {spec.points():,} points")
+    runs.add_row("runs", f"{summary.runs:,} ({spec.replicates} replicates, seed {spec.seed})")
+    runs.add_row("succeeded", f"{ok:,}")
+    runs.add_row("failed", f"{summary.failed:,}")
+    if summary.present < summary.runs:
+        runs.add_row("missing", f"{summary.runs - summary.present:,}")
+    runs.add_row(
+        "chunks",
+        f"{summary.chunks_run} run now, {summary.chunks - summary.chunks_run} already on disk",
+    )
+    runs.add_row("ran on", summary.backend)
+    if summary.chunks_run:
+        runs.add_row("time", f"{summary.seconds:.1f} s ({_number(summary.rate, 0)} runs/s)")
+    console.print(runs)
+    if summary.failed:
+        common = max(summary.errors.items(), key=lambda item: item[1])
+        console.print(
+            f"[yellow]{summary.failed:,} run(s) failed[/]; most common error "
+            f"({common[1]:,}x): {common[0]}"
+        )
+    if summary.outcomes:
+        table = Table(title="Outcomes over successful runs", title_justify="left")
+        for name in ("outcome", "mean", "sd", "min", "max"):
+            table.add_column(name, justify="left" if name == "outcome" else "right")
+        for name, stats in summary.outcomes.items():
+            digits = 2 if name == "drills_cancelled" else 3
+            table.add_row(
+                name,
+                _number(stats.mean, digits),
+                _number(stats.sd, digits),
+                _number(stats.low, digits),
+                _number(stats.high, digits),
+            )
+        console.print(table)
+    if ok and "first_freeze_step" in spec.outcomes:
+        share = summary.froze / ok
+        line = f"Runs in which a member froze its participation: {summary.froze:,} ({share:.1%})"
+        if summary.first_freezers:
+            ranked = sorted(summary.first_freezers.items(), key=lambda item: -item[1])
+            line += "; first to freeze: " + ", ".join(f"{m} {n:,}" for m, n in ranked[:3])
+        console.print(line)

@@ -1,0 +1,593 @@
+"""Run a sweep: cut it into chunks, send them to workers, write each shard as it comes back.
+
+Three backends run the same :func:`sim.sweep.worker.run_chunk`:
+
+* ``inline``: in this process (one worker, or a single chunk left);
+* ``local``: worker processes on this machine (``concurrent.futures.ProcessPoolExecutor``,
+  started with ``forkserver`` where available, else ``spawn``);
+* ``dask``: an existing Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
+
+All seeds are derived from the master seed before any chunk is sent, every chunk is a pure
+function of its runs, and the coordinator writes shards by chunk number, so the folder's rows
+are identical whatever the backend, the number of workers or the order chunks finish in. Only
+a bounded number of chunks is in flight at once and finished rows go straight to disk, so the
+coordinator's memory does not grow with the size of the sweep.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow.compute as pc
+
+from sim.draws import derive_seeds
+from sim.sweep import design as design_module
+from sim.sweep import store
+from sim.sweep.spec import SweepError, SweepSpec, definition_digest
+from sim.sweep.worker import ChunkOutput, ChunkTask, init_worker, run_chunk, versions
+
+#: Called with (runs done, runs in all) as chunks finish.
+ProgressCallback = Callable[[int, int], None]
+#: Outcomes the end-of-sweep summary describes (those the sweep kept).
+SUMMARY_OUTCOMES = ("final_cohesion", "min_cohesion", "drills_cancelled")
+
+
+class SweepInterrupted(Exception):
+    """The sweep was stopped (Ctrl-C or SIGTERM); finished chunks are on disk."""
+
+    def __init__(self, folder: Path, done: int, total: int) -> None:
+        self.folder = folder
+        self.done = done
+        self.total = total
+        super().__init__(
+            f"interrupted: {done} of {total} chunks are on disk in {folder}; "
+            "rerun the same command to resume"
+        )
+
+
+class BackendError(Exception):
+    """A backend that cannot be used (scheduler unreachable, workers with other versions)."""
+
+
+def available_cores() -> int:
+    """Cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# --- backends --------------------------------------------------------------------------------
+
+
+class Backend(Protocol):
+    description: str
+
+    def map(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutput]: ...
+
+    def close(self, cancel: bool) -> None: ...
+
+
+class InlineBackend:
+    """Chunks run one after another in this process."""
+
+    description = "this process"
+
+    def map(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutput]:
+        for task in tasks:
+            yield run_chunk(task)
+
+    def close(self, cancel: bool) -> None:
+        pass
+
+
+class LocalBackend:
+    """Worker processes on this machine; at most two chunks per worker in flight.
+
+    Worker processes take a second or two to start (each imports numpy, pandas and pyarrow);
+    until the first one is ready the coordinator runs chunks itself, so a small sweep is done
+    before the pool is up and a large one loses nothing to the start-up.
+    """
+
+    def __init__(self, workers: int, coordinator_helps: bool = True) -> None:
+        self.workers = workers
+        self.coordinator_helps = coordinator_helps
+        self.description = f"{workers} local worker processes"
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if context.get_start_method() == "forkserver":
+            context.set_forkserver_preload(["sim.sweep.worker"])
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(os.getpid(),),
+        )
+        self.used = False
+        self.ready: list[Future[dict[str, str]]] = []
+        self.start_error: BaseException | None = None
+        self.lock = threading.Lock()
+        self.started = False
+        self.abandoned = False
+        # Starting a forkserver worker blocks until the server has imported its modules: do it
+        # in the background, so that this process can run chunks meanwhile.
+        self.starter = threading.Thread(target=self._start, name="sweep-pool-start", daemon=True)
+        self.starter.start()
+
+    def _start(self) -> None:
+        try:
+            self.ready = [self.pool.submit(versions) for _ in range(self.workers)]
+        except BaseException as error:  # pragma: no cover - reported by map()
+            self.start_error = error
+        finally:
+            with self.lock:
+                self.started = True
+                abandoned = self.abandoned
+            if abandoned:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _warm(self) -> bool:
+        if self.start_error is not None:
+            raise BackendError(f"cannot start worker processes ({self.start_error})")
+        return any(started.done() for started in self.ready)
+
+    def map(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutput]:
+        while self.coordinator_helps and not self._warm():
+            task = next(tasks, None)
+            if task is None:
+                return
+            yield run_chunk(task)
+        self.starter.join()
+        if self.start_error is not None:
+            raise BackendError(f"cannot start worker processes ({self.start_error})")
+        for started in self.ready:
+            if started.done():
+                self._result(started)
+        self.used = True
+        pending: set[Future[ChunkOutput]] = set()
+
+        def fill() -> None:
+            while len(pending) < 2 * self.workers:
+                task = next(tasks, None)
+                if task is None:
+                    return
+                pending.add(self.pool.submit(run_chunk, task))
+
+        fill()
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                pending.discard(future)
+                yield self._result(future)
+            fill()
+
+    @staticmethod
+    def _result(future: Future[Any]) -> Any:
+        try:
+            return future.result()
+        except Exception as error:  # a worker process died (killed, out of memory)
+            raise BackendError(
+                f"a worker process failed ({type(error).__name__}: {error}); "
+                "finished chunks are saved, rerun the same command to resume"
+            ) from error
+
+    def close(self, cancel: bool) -> None:
+        if self.used:
+            self.pool.shutdown(wait=not cancel, cancel_futures=True)
+            return
+        # The sweep finished before any worker was ready: shutting the pool down would wait
+        # for the workers to start, so leave that to the thread that starts them.
+        with self.lock:
+            self.abandoned = True
+            started = self.started
+        if started:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+class DaskBackend:
+    """Chunks sent to an existing Dask distributed scheduler."""
+
+    def __init__(self, address: str) -> None:
+        try:
+            import distributed
+        except ImportError as error:  # pragma: no cover - distributed is a dependency
+            raise BackendError(f"--scheduler needs dask.distributed ({error})") from None
+        self.distributed: Any = distributed
+        try:
+            self.client: Any = self.distributed.Client(address, timeout="20s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise BackendError(
+                f"cannot reach the Dask scheduler at {address} "
+                f"({' '.join(str(error).split()) or type(error).__name__}); "
+                "start one with `dask scheduler` and workers with `dask worker ADDRESS`"
+            ) from None
+        threads = sum(self.client.nthreads().values())
+        if threads == 0:
+            self.client.wait_for_workers(1, timeout=60)
+            threads = sum(self.client.nthreads().values())
+        self.threads = max(1, int(threads))
+        self.description = f"Dask scheduler {address} ({self.threads} worker threads)"
+
+    def map(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutput]:
+        token = os.urandom(4).hex()
+
+        def submit(task: ChunkTask) -> Any:
+            key = f"csto-chunk-{task.index}-{token}"
+            return self.client.submit(run_chunk, task, pure=False, key=key)
+
+        first = []
+        for _ in range(2 * self.threads):
+            task = next(tasks, None)
+            if task is None:
+                break
+            first.append(submit(task))
+        if not first:
+            return
+        queue: Any = self.distributed.as_completed(first, loop=self.client.loop)
+        for future in queue:
+            try:
+                output: ChunkOutput = future.result()
+            except Exception as error:
+                raise BackendError(
+                    f"a Dask task failed ({type(error).__name__}: {error}); "
+                    "finished chunks are saved, rerun the same command to resume"
+                ) from error
+            future.release()
+            yield output
+            following = next(tasks, None)
+            if following is not None:
+                queue.add(submit(following))
+
+    def close(self, cancel: bool) -> None:
+        try:
+            if cancel:
+                self.client.cancel(list(self.client.futures.values()), force=True)
+        finally:
+            self.client.close()
+
+
+#: Sweeps with at most this many runs left run in this process: starting worker processes
+#: would take longer than the runs.
+INLINE_RUNS = 5000
+
+
+def make_backend(workers: int, scheduler: str | None, chunks: int, runs: int) -> Backend:
+    """The backend for these options: Dask if a scheduler is given, else local processes
+    (in this process for one worker, a single chunk or a small sweep)."""
+    if scheduler:
+        return DaskBackend(scheduler)
+    count = min(workers, chunks)
+    if count <= 1 or runs <= INLINE_RUNS:
+        return InlineBackend()
+    return LocalBackend(count)
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+@dataclass
+class OutcomeStats:
+    """Streaming count, mean, spread and range of one outcome over successful runs."""
+
+    count: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+    low: float = float("inf")
+    high: float = float("-inf")
+
+    def add(self, values: npt.NDArray[np.float64]) -> None:
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return
+        self.count += int(values.size)
+        self.total += float(values.sum())
+        self.squares += float((values * values).sum())
+        self.low = min(self.low, float(values.min()))
+        self.high = max(self.high, float(values.max()))
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else float("nan")
+
+    @property
+    def sd(self) -> float:
+        if self.count < 2:
+            return float("nan")
+        variance = (self.squares - self.total * self.total / self.count) / (self.count - 1)
+        return float(np.sqrt(max(variance, 0.0)))
+
+
+@dataclass
+class SweepSummary:
+    """What a finished (or resumed) sweep reports."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    runs: int
+    present: int
+    failed: int
+    chunks: int
+    chunks_run: int
+    seconds: float
+    backend: str
+    outcomes: dict[str, OutcomeStats] = field(default_factory=dict)
+    froze: int = 0
+    first_freezers: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    workers: set[str] = field(default_factory=set)
+    """The processes (``host:pid``) that ran chunks in this session."""
+
+    @property
+    def complete(self) -> bool:
+        return self.present == self.runs
+
+    @property
+    def rate(self) -> float:
+        """Runs per second in this session."""
+        done = self.chunks_run
+        if not done or self.seconds <= 0:
+            return float("nan")
+        size = int(self.manifest["chunks"]["size"])
+        return min(done * size, self.runs) / self.seconds
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    timeseries: bool = False,
+    chunk_size: int | None = None,
+    command: str | None = None,
+    progress: ProgressCallback | None = None,
+    backend: Backend | None = None,
+) -> SweepSummary:
+    """Run (or resume) a sweep into ``out`` (default ``results/sweeps/<name>``).
+
+    ``backend`` replaces the one ``workers`` and ``scheduler`` would choose (it is closed at
+    the end). Raises :class:`SweepError` if ``out`` holds another sweep (nothing is written),
+    :class:`BackendError` if the backend cannot be used, and :class:`SweepInterrupted` after
+    Ctrl-C (finished chunks kept; the same call resumes).
+    """
+    folder = Path(out) if out is not None else store.DEFAULT_ROOT / spec.name
+    total_runs = spec.runs()
+    size = chunk_size or spec.chunk_size or store.default_chunk_size(total_runs, timeseries)
+    layout = store.Layout(total_runs, size)
+    definition = spec.definition(size, timeseries)
+    digest = definition_digest(definition)
+    old = store.check_resumable(folder, definition, digest)
+
+    matrix = design_module.points(spec)
+    seeds = np.asarray(derive_seeds(spec.seed, spec.replicates), dtype=np.uint64)
+    started = store.now()
+    session: dict[str, Any] = {
+        "command": command,
+        "started": started,
+        "git_commit": store.git_state()["commit"],
+    }
+    if old:
+        manifest = old
+        recorded = manifest.get("versions", {})
+        for key in ("sim", "numpy"):
+            if recorded.get(key) != versions().get(key):
+                raise SweepError(
+                    folder / store.MANIFEST,
+                    "versions",
+                    f"the sweep was started with {key} {recorded.get(key)} and this is "
+                    f"{versions().get(key)}; results would mix (choose another --out)",
+                )
+    else:
+        manifest = _new_manifest(spec, definition, digest, layout, seeds, command, timeseries)
+    manifest.setdefault("sessions", []).append(session)
+    manifest["complete"] = False
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / store.RUNS).mkdir(exist_ok=True)
+    if timeseries:
+        (folder / store.TIMESERIES).mkdir(exist_ok=True)
+    store.remove_temporaries(folder)
+    if not (folder / store.DESIGN).is_file():
+        store.write_atomic(
+            folder / store.DESIGN, store.encode_table(store.design_table(spec.paths, matrix))
+        )
+    store.write_json(folder / store.MANIFEST, manifest)
+
+    done = store.done_chunks(folder, layout, timeseries)
+    todo = [index for index in range(layout.count) if index not in done]
+    runs_done = sum(layout.rows(index) for index in done)
+    if progress is not None:
+        progress(runs_done, total_runs)
+
+    def tasks() -> Iterator[ChunkTask]:
+        for index in todo:
+            start, stop = layout.bounds(index)
+            run = np.arange(start, stop, dtype=np.int64)
+            point = run // spec.replicates
+            replicate = run % spec.replicates
+            yield ChunkTask(
+                index=index,
+                scenario=spec.scenario,
+                steps=spec.horizon,
+                paths=spec.paths,
+                point=point,
+                replicate=replicate,
+                seed=seeds[replicate],
+                values=matrix[point],
+                outcomes=spec.outcomes,
+                timeseries=timeseries,
+            )
+
+    clock = time.perf_counter()
+    chunks_run = 0
+    processes: set[str] = set()
+    backend_name = "nothing to run"
+    if todo:
+        runs_left = total_runs - runs_done
+        if backend is None:
+            backend = make_backend(workers or available_cores(), scheduler, len(todo), runs_left)
+        backend_name = backend.description
+        session["backend"] = backend_name
+        mine = versions()
+        cancel = True
+        try:
+            for output in backend.map(tasks()):
+                _check_versions(output.versions, mine)
+                processes.add(output.worker)
+                session["processes"] = len(processes)
+                store.write_chunk(folder, output.index, output.runs, output.timeseries)
+                chunks_run += 1
+                runs_done += output.count
+                if progress is not None:
+                    progress(runs_done, total_runs)
+            cancel = False
+        except KeyboardInterrupt:
+            session["ended"] = store.now()
+            session["status"] = "interrupted"
+            store.write_json(folder / store.MANIFEST, manifest)
+            present = len(store.done_chunks(folder, layout, timeseries))
+            raise SweepInterrupted(folder, present, layout.count) from None
+        except BaseException:
+            session["ended"] = store.now()
+            session["status"] = "failed"
+            store.write_json(folder / store.MANIFEST, manifest)
+            raise
+        finally:
+            backend.close(cancel)
+    seconds = time.perf_counter() - clock
+
+    summary = summarise(folder, manifest, layout, spec.outcomes)
+    summary.chunks_run = chunks_run
+    summary.seconds = seconds
+    summary.backend = backend_name
+    summary.workers = processes
+    session["ended"] = store.now()
+    session["status"] = "complete" if summary.complete else "incomplete"
+    session["chunks_run"] = chunks_run
+    manifest["complete"] = summary.complete
+    manifest["finished"] = session["ended"] if summary.complete else None
+    manifest["ok"] = summary.present - summary.failed
+    manifest["failed"] = summary.failed
+    store.write_json(folder / store.MANIFEST, manifest)
+    summary.manifest = manifest
+    return summary
+
+
+def _check_versions(theirs: dict[str, str], mine: dict[str, str]) -> None:
+    for key in ("sim", "numpy"):
+        if theirs.get(key) != mine.get(key):
+            raise BackendError(
+                f"a worker runs {key} {theirs.get(key)} but this process runs {mine.get(key)}; "
+                "results would not be reproducible (run the workers in the same environment, "
+                "e.g. `scripts/uvrun dask worker ...`)"
+            )
+
+
+def _new_manifest(
+    spec: SweepSpec,
+    definition: dict[str, Any],
+    digest: str,
+    layout: store.Layout,
+    seeds: npt.NDArray[np.uint64],
+    command: str | None,
+    timeseries: bool,
+) -> dict[str, Any]:
+    git = store.git_state()
+    scenario = spec.scenario
+    return {
+        "kind": "sweep",
+        "manifest_version": store.MANIFEST_VERSION,
+        "sweep": spec.name,
+        "title": spec.title,
+        "sweep_file": spec.file,
+        "sweep_file_hash": spec.file_sha256,
+        "definition_sha256": digest,
+        "definition": definition,
+        "scenario": {
+            "name": scenario.name,
+            "title": scenario.title,
+            "sha256": scenario.digest,
+            "values_sha256": definition["scenario"]["values_sha256"],
+            "files": list(scenario.files),
+        },
+        "parameters": definition["parameters"],
+        "design": spec.design.method,
+        "settings": spec.design.settings(),
+        "problem": spec.problem() if spec.design.method in ("sobol", "morris") else None,
+        "replicates": spec.replicates,
+        "master_seed": spec.seed,
+        "replicate_seeds": [int(seed) for seed in seeds],
+        "points": spec.points(),
+        "runs": layout.runs,
+        "chunks": {"count": layout.count, "size": layout.size},
+        "steps": spec.horizon,
+        "start": scenario.start,
+        "outcomes": list(spec.outcomes),
+        "timeseries": timeseries,
+        "versions": store.package_versions(),
+        "git_commit": git["commit"],
+        "git": git,
+        "command": command,
+        "started": store.now(),
+        "finished": None,
+        "complete": False,
+        "ok": None,
+        "failed": None,
+    }
+
+
+def summarise(
+    folder: Path, manifest: dict[str, Any], layout: store.Layout, outcomes: tuple[str, ...]
+) -> SweepSummary:
+    """Counts and outcome statistics, read back from the shards one chunk at a time."""
+    wanted = [name for name in SUMMARY_OUTCOMES if name in outcomes]
+    extra = [name for name in ("first_freeze_step", "first_freeze_member") if name in outcomes]
+    summary = SweepSummary(
+        folder=folder,
+        manifest=manifest,
+        runs=layout.runs,
+        present=0,
+        failed=0,
+        chunks=layout.count,
+        chunks_run=0,
+        seconds=0.0,
+        backend="",
+        outcomes={name: OutcomeStats() for name in wanted},
+    )
+    for table in store.iter_runs(folder, ["status", "error", *wanted, *extra]):
+        summary.present += table.num_rows
+        status = table["status"].to_numpy(zero_copy_only=False)
+        failed = status == "failed"
+        summary.failed += int(failed.sum())
+        if failed.any():
+            errors = table["error"].to_numpy(zero_copy_only=False)[failed]
+            for message in errors:
+                summary.errors[str(message)] = summary.errors.get(str(message), 0) + 1
+        ok = ~failed
+        for name in wanted:
+            column = table[name]
+            values = column.to_numpy(zero_copy_only=False)
+            summary.outcomes[name].add(np.asarray(values[ok], dtype=np.float64))
+        if "first_freeze_step" in extra:
+            steps = np.asarray(
+                table["first_freeze_step"].fill_null(-1).to_numpy(zero_copy_only=False)
+            )
+            summary.froze += int(((steps >= 0) & ok).sum())
+        if "first_freeze_member" in extra:
+            members = pc.value_counts(table["first_freeze_member"].drop_null())
+            for item in members.to_pylist():
+                name = str(item["values"])
+                summary.first_freezers[name] = summary.first_freezers.get(name, 0) + int(
+                    item["counts"]
+                )
+    return summary

@@ -1,0 +1,281 @@
+"""One chunk of a sweep: run it with the batch engine and encode its rows as Parquet bytes.
+
+:func:`run_chunk` is a pure function of its :class:`ChunkTask`; it runs unchanged in the
+calling process, in a local worker process or on a Dask worker, and touches no file. A run's
+numbers depend only on its seed and parameter values (the batch engine draws every random
+number from the run's own seed), so a chunk's bytes do not depend on where it ran.
+
+A run that raises, or ends with a non-finite outcome, is recorded as ``failed`` with its error
+and NaN (or null) outcomes; the rest of the chunk is kept. A chunk that raises is split in
+halves until the failing runs are isolated, which costs a few extra batches per failure.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim import __version__ as sim_version
+from sim import batch, schema
+from sim.result import TIMESERIES_COLUMNS, step_date
+from sim.scenario import Scenario
+from sim.sweep.spec import FLOAT_OUTCOMES, INT_OUTCOMES
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+UInt64Array = npt.NDArray[np.uint64]
+
+MEMBERS = schema.MEMBERS
+#: Parquet writer settings of every shard (fixed, so the same rows give the same bytes).
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+}
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """The runs of one chunk: who they are (point, replicate, seed) and their parameter values."""
+
+    index: int
+    scenario: Scenario
+    steps: int
+    paths: tuple[str, ...]
+    point: IntArray
+    replicate: IntArray
+    seed: UInt64Array
+    values: FloatArray
+    """Parameter values of each run: shape ``(runs, len(paths))``."""
+    outcomes: tuple[str, ...]
+    timeseries: bool = False
+
+    @property
+    def count(self) -> int:
+        return int(self.seed.shape[0])
+
+
+@dataclass(frozen=True)
+class ChunkOutput:
+    """A finished chunk: its rows as Parquet bytes, ready to be written by the coordinator."""
+
+    index: int
+    runs: bytes
+    timeseries: bytes | None
+    count: int
+    failed: int
+    seconds: float
+    versions: dict[str, str]
+    worker: str = ""
+    """The process that ran the chunk: ``host:pid``."""
+
+
+def worker_id() -> str:
+    """This process, as ``host:pid``."""
+    return f"{platform.node()}:{os.getpid()}"
+
+
+def versions() -> dict[str, str]:
+    """What decides a run's numbers: this package's and numpy's versions (and Python's)."""
+    return {"sim": sim_version, "numpy": np.__version__, "python": platform.python_version()}
+
+
+def run_chunk(task: ChunkTask) -> ChunkOutput:
+    """Run a chunk's runs and encode them (failed runs included, marked)."""
+    started = time.perf_counter()
+    state = _ChunkState(task)
+    with np.errstate(all="ignore"):
+        state.evaluate(np.arange(task.count))
+    runs = _encode(state.runs_table())
+    series = _encode(state.series_table()) if task.timeseries else None
+    return ChunkOutput(
+        index=task.index,
+        runs=runs,
+        timeseries=series,
+        count=task.count,
+        failed=int((state.error != "").sum()),
+        seconds=time.perf_counter() - started,
+        versions=versions(),
+        worker=worker_id(),
+    )
+
+
+class _ChunkState:
+    """Outcome columns of a chunk, filled batch by batch; failed runs keep NaN or null."""
+
+    def __init__(self, task: ChunkTask) -> None:
+        self.task = task
+        count = task.count
+        self.error = np.full(count, "", dtype=object)
+        self.floats = {name: np.full(count, np.nan) for name in FLOAT_OUTCOMES}
+        self.ints = {name: np.zeros(count, dtype=np.int64) for name in INT_OUTCOMES}
+        self.first_member = np.full(count, None, dtype=object)
+        self.series: list[pa.Table] = []
+
+    def evaluate(self, runs: IntArray) -> None:
+        """Run ``runs`` as one batch; if it raises, split it until the failures are isolated."""
+        task = self.task
+        overrides = {path: task.values[runs, j] for j, path in enumerate(task.paths)}
+        try:
+            result = batch.simulate(
+                task.scenario,
+                task.seed[runs],
+                overrides,
+                task.steps,
+                timeseries=task.timeseries,
+            )
+        except Exception as error:
+            if runs.size == 1:
+                self.error[runs[0]] = _describe(error)
+                return
+            half = runs.size // 2
+            self.evaluate(runs[:half])
+            self.evaluate(runs[half:])
+            return
+        self._keep(runs, result)
+
+    def _keep(self, runs: IntArray, result: batch.BatchResult) -> None:
+        values: dict[str, FloatArray] = {
+            "initial_cohesion": result.initial_cohesion,
+            "final_cohesion": result.final_cohesion,
+            "min_cohesion": result.min_cohesion,
+        }
+        for index, name in enumerate(MEMBERS):
+            values[f"final_alignment_{name}"] = result.final_alignment[:, index]
+        finite = np.ones(runs.size, dtype=bool)
+        for name in FLOAT_OUTCOMES:
+            column = values[name]
+            bad = ~np.isfinite(column) & finite
+            for position in np.flatnonzero(bad):
+                self.error[runs[position]] = f"non-finite outcome: {name} = {column[position]}"
+            finite &= ~bad
+        ok = runs[finite]
+        for name in FLOAT_OUTCOMES:
+            self.floats[name][ok] = values[name][finite]
+        first_step, first_member = result.first_freeze()
+        self.ints["first_freeze_step"][ok] = first_step[finite]
+        self.ints["drills_cancelled"][ok] = result.drills_cancelled[finite]
+        for index, name in enumerate(MEMBERS):
+            self.ints[f"freeze_step_{name}"][ok] = result.freeze_step[finite, index]
+        self.first_member[ok] = first_member[finite]
+        if self.task.timeseries and result.series is not None and ok.size:
+            self.series.append(self._series(ok, finite, result))
+
+    def runs_table(self) -> pa.Table:
+        task = self.task
+        failed = self.error != ""
+        columns: dict[str, pa.Array] = {
+            "point": pa.array(task.point, type=pa.int64()),
+            "replicate": pa.array(task.replicate, type=pa.int64()),
+            "seed": pa.array(task.seed, type=pa.uint64()),
+        }
+        for j, path in enumerate(task.paths):
+            columns[path] = pa.array(task.values[:, j], type=pa.float64())
+        columns["status"] = pa.array(np.where(failed, "failed", "ok").tolist(), type=pa.string())
+        columns["error"] = pa.array(self.error.tolist(), type=pa.string())
+        for name in task.outcomes:
+            if name in self.floats:
+                columns[name] = pa.array(self.floats[name], type=pa.float64())
+            elif name in self.ints:
+                columns[name] = pa.array(self.ints[name], type=pa.int64(), mask=failed)
+            elif name == "first_freeze_member":
+                columns[name] = pa.array(self.first_member.tolist(), type=pa.string())
+        return pa.table(columns)
+
+    def _series(
+        self, ok: IntArray, finite: npt.NDArray[np.bool_], result: batch.BatchResult
+    ) -> pa.Table:
+        """Time-series rows (run x step x member) of the successful runs of one batch."""
+        assert result.series is not None
+        task = self.task
+        steps = result.steps + 1
+        members = len(MEMBERS)
+        per_run = steps * members
+        count = ok.size
+        step = np.tile(np.repeat(np.arange(steps, dtype=np.int32), members), count)
+        member = np.tile(np.arange(members, dtype=np.int32), count * steps)
+        dates = pa.array([step_date(result.start, s) for s in range(steps)], type=pa.string())
+        columns: dict[str, pa.Array] = {
+            "point": pa.array(np.repeat(task.point[ok], per_run), type=pa.int64()),
+            "replicate": pa.array(np.repeat(task.replicate[ok], per_run), type=pa.int64()),
+            "seed": pa.array(np.repeat(task.seed[ok], per_run), type=pa.uint64()),
+            "step": pa.array(step.astype(np.int64), type=pa.int64()),
+            "date": pa.DictionaryArray.from_arrays(pa.array(step), dates),
+            "member": pa.DictionaryArray.from_arrays(
+                pa.array(member), pa.array(list(MEMBERS), type=pa.string())
+            ),
+        }
+        for name in TIMESERIES_COLUMNS[3:]:
+            array = result.series[name][finite]
+            if name in batch.ALLIANCE_SERIES:
+                flat = np.repeat(array.reshape(-1), members)
+            else:
+                flat = array.reshape(-1)
+            if name == "frozen":
+                columns[name] = pa.array(flat.astype(bool), type=pa.bool_())
+            else:
+                columns[name] = pa.array(flat, type=pa.float64())
+        return pa.table(columns)
+
+    def series_table(self) -> pa.Table:
+        if not self.series:
+            return _empty_series_table(self.task.paths)
+        return pa.concat_tables(self.series)
+
+
+def _empty_series_table(paths: tuple[str, ...]) -> pa.Table:
+    schema_fields = [
+        pa.field("point", pa.int64()),
+        pa.field("replicate", pa.int64()),
+        pa.field("seed", pa.uint64()),
+        pa.field("step", pa.int64()),
+        pa.field("date", pa.dictionary(pa.int32(), pa.string())),
+        pa.field("member", pa.dictionary(pa.int32(), pa.string())),
+    ]
+    for name in TIMESERIES_COLUMNS[3:]:
+        schema_fields.append(pa.field(name, pa.bool_() if name == "frozen" else pa.float64()))
+    return pa.schema(schema_fields).empty_table()
+
+
+def _describe(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__
+
+
+def _encode(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, **PARQUET_OPTIONS)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+# --- local worker processes ----------------------------------------------------------------
+
+
+def init_worker(coordinator: int) -> None:
+    """Set up a local worker process: leave Ctrl-C to the coordinator, and exit if the
+    coordinator dies (e.g. ``kill -9``) instead of lingering."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(coordinator, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - pid reused by another user
+                os._exit(1)
+
+    threading.Thread(target=watch, name="sweep-coordinator-watch", daemon=True).start()
