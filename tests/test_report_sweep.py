@@ -165,3 +165,56 @@ def test_report_over_a_100000_run_sweep(tmp_path: Path) -> None:
     print(f"\nreport over a 100,000-run sweep built in {elapsed:.1f} s")
     assert made.summary[0].endswith("100000 runs; 100000 succeeded, 0 failed.")
     assert "sensitivity-final_cohesion" in [figure.key for figure in made.figures]
+
+
+# --- real sweeps (sim.sweep, Engineer B's engine) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    sweep = pytest.importorskip("sim.sweep")
+    root = tmp_path_factory.mktemp("real")
+    made = {}
+    for design, params, samples in (
+        ("grid", ["russia.capacity.initial=0:1:6", "mechanisms.alignment_bias=0.5:1.25:3"], None),
+        ("sobol", ["russia.capacity.initial=0:1", "mechanisms.alignment_bias=0.5:1.25"], 16),
+    ):
+        spec = sweep.from_options(
+            "baseline-2022", params, design=design, samples=samples, replicates=3
+        )
+        sweep.run_sweep(spec, root / design, workers=1, chunk_size=20)
+        made[design] = root / design
+    return made
+
+
+def test_report_on_a_real_grid_sweep(real_sweeps: dict[str, Path]) -> None:
+    folder = real_sweeps["grid"]
+    code, _, err = invoke("report", str(folder))
+    assert code == 0, err
+    html = (folder / "report.html").read_text()
+    assert figure_keys(html) == [*RESPONSES, "heatmaps"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    made = report.build(folder)
+    assert f"= {manifest['runs']} runs; {manifest['runs']} succeeded, 0 failed." in made.summary[0]
+    assert any(s.startswith("Critical capacity") for s in made.summary)
+    provenance = dict(made.provenance)
+    assert str(manifest["master_seed"]) == provenance["Master seed"]
+    assert manifest["git"]["commit"] in provenance["Git commit"]
+
+
+def test_report_on_a_real_sobol_sweep(real_sweeps: dict[str, Path]) -> None:
+    made = report.build(real_sweeps["sobol"])
+    assert "sensitivity-final_cohesion" in [figure.key for figure in made.figures]
+
+
+def test_report_on_a_real_sweep_missing_a_chunk(
+    real_sweeps: dict[str, Path], tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(real_sweeps["grid"], copy)
+    chunks = sorted((copy / "runs").glob("chunk-*.parquet"))
+    missing = len(pd.read_parquet(chunks[-1]))
+    chunks[-1].unlink()
+    made = report.build(copy)
+    total = json.loads((copy / "manifest.json").read_text())["runs"]
+    assert made.warnings[0].startswith(f"Incomplete sweep: {missing} of {total} runs are missing")
