@@ -899,7 +899,7 @@ def point_means(runs: pd.DataFrame, outcome: str, points: int) -> FloatArray:
     point with none)."""
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
     means = ok.groupby("point", sort=True)[outcome].mean()
-    result: FloatArray = means.reindex(range(points)).to_numpy(np.float64)
+    result: FloatArray = means.reindex(range(points)).to_numpy(np.float64, na_value=np.nan)
     return result
 
 

@@ -8,7 +8,8 @@ whose manifest has none, by its files):
 * ``compare`` (``csto compare``): the same files with a ``scenario`` column;
 * ``threshold`` (``csto threshold``): ``manifest.json``, ``curve.parquet``,
   ``evaluations.csv``;
-* ``sweep`` (``csto sweep``): ``manifest.json``, ``design.parquet``, ``runs/chunk-*.parquet``.
+* ``sweep`` (``csto sweep``): ``manifest.json``, ``design.parquet``, ``runs/chunk-*.parquet``
+  (read with the sweep engine's own reader, :func:`sim.sweep.store.read_runs`).
 
 Every problem is a :class:`FolderError` with a one-line message naming the file and what was
 expected. A sweep whose runs are not all there is *not* an error: it reads as incomplete, with
@@ -190,28 +191,29 @@ def read_threshold(path: Path, manifest: dict[str, Any]) -> ThresholdFolder:
 
 def read_sweep(path: Path, manifest: dict[str, Any]) -> SweepFolder:
     """A sweep folder: its design and every run written so far (all chunks, one table)."""
+    from sim.sweep import store  # the sweep engine's own reader of its shards
+
     design = _table(path / "design.parquet", ("point",))
-    chunks = sorted((path / "runs").glob("chunk-*.parquet")) if (path / "runs").is_dir() else []
     parameters = sweep_parameters(manifest, design)
-    if chunks:
-        tables = []
-        for chunk in chunks:
-            try:
-                tables.append(pq.read_table(chunk))
-            except (OSError, pa.ArrowException) as error:
-                raise FolderError(f"{chunk}: unreadable parquet file ({_reason(error)})") from None
-        try:
-            table = pa.concat_tables(tables, promote_options="permissive")
-        except pa.ArrowException as error:
-            raise FolderError(
-                f"{path / 'runs'}: chunks with incompatible columns ({_reason(error)})"
-            ) from None
-        runs = table.to_pandas()
-        _require(runs, RUNS_NEEDED, path / "runs" / "chunk-*.parquet")
-    else:
-        runs = pd.DataFrame({column: pd.Series(dtype="int64") for column in RUNS_NEEDED})
+    try:
+        runs = store.read_runs(path)
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise FolderError(_unreadable_chunk(path, error)) from None
+    _require(runs, RUNS_NEEDED, path / "runs" / "chunk-*.parquet")
     expected = _expected_runs(manifest, design)
     return SweepFolder(path, manifest, design, runs, expected, parameters)
+
+
+def _unreadable_chunk(path: Path, error: BaseException) -> str:
+    """Name the shard that cannot be read, if one can be singled out."""
+    from sim.sweep import store
+
+    for chunk in store.chunk_files(path):
+        try:
+            pq.read_metadata(chunk)
+        except (OSError, pa.ArrowException) as reason:
+            return f"{chunk}: unreadable parquet file ({_reason(reason)})"
+    return f"{path / 'runs'}: unreadable runs ({_reason(error)})"
 
 
 def sweep_parameters(manifest: dict[str, Any], design: pd.DataFrame) -> list[str]:

@@ -134,7 +134,7 @@ def write_sweep(
     kept = starts[: len(starts) - missing_chunks] if missing_chunks else starts
     for number, start in enumerate(kept):
         chunk = runs.iloc[start : start + chunk_rows]
-        chunk.to_parquet(folder / "runs" / f"chunk-{number:05d}.parquet", index=False)
+        chunk.to_parquet(folder / "runs" / f"chunk-{number:06d}.parquet", index=False)
     settings: dict[str, Any] = {}
     if design == "sobol":
         settings = {"calc_second_order": False, "N": size}

@@ -150,6 +150,15 @@ def test_sweep_missing_its_design_is_refused(grid_folder: Path, tmp_path: Path) 
     assert code == 2 and "design.parquet: missing" in err
 
 
+def test_sweep_with_a_corrupt_chunk_names_it(grid_folder: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(grid_folder, copy)
+    (copy / "runs" / "chunk-000000.parquet").write_bytes(b"PAR1 broken")
+    code, _, err = invoke("report", str(copy))
+    assert code == 2 and err.count("\n") == 1
+    assert "chunk-000000.parquet: unreadable parquet file" in err
+
+
 @pytest.mark.filterwarnings("ignore:The balance properties of Sobol:UserWarning")
 def test_report_over_a_100000_run_sweep(tmp_path: Path) -> None:
     """A Sobol design of 3 parameters, N = 2000 (10,000 points) x 10 replicates."""
@@ -172,17 +181,22 @@ def test_report_over_a_100000_run_sweep(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def real_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    sweep = pytest.importorskip("sim.sweep")
+    """Small sweeps made with ``csto sweep`` (Engineer B's engine)."""
+    pytest.importorskip("sim.sweep")
     root = tmp_path_factory.mktemp("real")
     made = {}
     for design, params, samples in (
         ("grid", ["russia.capacity.initial=0:1:6", "mechanisms.alignment_bias=0.5:1.25:3"], None),
         ("sobol", ["russia.capacity.initial=0:1", "mechanisms.alignment_bias=0.5:1.25"], 16),
     ):
-        spec = sweep.from_options(
-            "baseline-2022", params, design=design, samples=samples, replicates=3
-        )
-        sweep.run_sweep(spec, root / design, workers=1, chunk_size=20)
+        arguments = ["sweep", "baseline-2022", "--design", design, "--replicates", "3"]
+        for param in params:
+            arguments += ["--param", param]
+        if samples:
+            arguments += ["--samples", str(samples)]
+        arguments += ["--out", str(root / design), "--chunk-size", "20", "--workers", "1", "-q"]
+        code, _, err = invoke(*arguments)
+        assert code == 0, err
         made[design] = root / design
     return made
 
@@ -198,6 +212,7 @@ def test_report_on_a_real_grid_sweep(real_sweeps: dict[str, Path]) -> None:
     assert f"= {manifest['runs']} runs; {manifest['runs']} succeeded, 0 failed." in made.summary[0]
     assert any(s.startswith("Critical capacity") for s in made.summary)
     provenance = dict(made.provenance)
+    assert provenance["Command"].startswith("csto sweep baseline-2022")
     assert str(manifest["master_seed"]) == provenance["Master seed"]
     assert manifest["git"]["commit"] in provenance["Git commit"]
 
