@@ -67,7 +67,9 @@ def test_run_prints_a_summary_that_matches_the_files(baseline_run: tuple[Path, s
     summary = pd.read_csv(folder / "summary.csv")
     assert len(summary) == 4
     final = summary["final_cohesion"].mean()
-    row = next(line for line in stdout.splitlines() if line.startswith("│ Cohesion, end 2023-04"))
+    row = next(
+        line for line in stdout.splitlines() if line.startswith("│ Cohesion, end of 2023-03")
+    )
     assert f"│ {final:.3f} │" in row
     for name in schema.MEMBERS:
         alignment = summary[f"final_alignment_{name}"].mean()

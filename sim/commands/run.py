@@ -22,8 +22,7 @@ from rich.text import Text
 
 from sim import output, schema
 from sim.replicates import ReplicateSet, describe, member_outcomes, run_replicates
-from sim.result import step_date
-from sim.scenario import Scenario, ScenarioError, available, load, validate
+from sim.scenario import Scenario, ScenarioError, available, load, month_label, validate
 
 #: Exit status of every user error (as for a command-line usage error).
 USER_ERROR = 2
@@ -193,7 +192,7 @@ def _interval(low: float, high: float) -> str:
 
 def print_summary(runs: ReplicateSet, console: Console) -> None:
     """The summary tables: cohesion and capacity, then each member's alignment and freezes."""
-    start, end = runs.start[:7], step_date(runs.start, runs.steps)[:7]
+    start, end = runs.start, month_label(runs.start, runs.steps - 1)
     head = (
         f"{runs.scenario.name}: {runs.replicates} replicate(s) x {runs.steps} months "
         f"({start} to {end}), master seed {runs.master_seed}"
@@ -210,10 +209,10 @@ def print_summary(runs: ReplicateSet, console: Console) -> None:
     alliance.add_column("95% CI", justify="right")
     alliance.add_column("95% of runs", justify="right")
     rows = (
-        (f"Cohesion, start {start}", "initial_cohesion"),
-        (f"Cohesion, end {end}", "final_cohesion"),
+        (f"Cohesion, start of {start}", "initial_cohesion"),
+        (f"Cohesion, end of {end}", "final_cohesion"),
         ("Lowest cohesion on the way", "min_cohesion"),
-        (f"Russia's capacity, end {end}", "final_capacity"),
+        (f"Russia's capacity in {end}", "final_capacity"),
     )
     for label, column in rows:
         stats = describe(runs.summary, column).iloc[0]
@@ -225,7 +224,7 @@ def print_summary(runs: ReplicateSet, console: Console) -> None:
         )
     console.print(alliance)
 
-    members = Table(title=Text(f"Members at the end ({end})"), title_justify="left")
+    members = Table(title=Text(f"Members at the end of {end}"), title_justify="left")
     members.add_column("Member")
     members.add_column("Alignment", justify="right")
     members.add_column("95% CI", justify="right")
