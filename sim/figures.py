@@ -39,7 +39,7 @@ EVENT_STYLES: Final[dict[str, tuple[Any, str]]] = {
     "appeal_ignored": ((0, (3, 1, 1, 1, 1, 1)), "appeal ignored"),
     "coercion": (":", "coercion / pipeline suspension"),
     "security_pledge": ((0, (1, 1)), "security pledge"),
-    "mobilisation_shock": ((0, (5, 1)), "mobilisation shock"),
+    "mobilisation_shock": ("-", "mobilisation shock"),
 }
 FREEZE_KIND: Final = "participation_frozen"
 DPI: Final = 150
