@@ -102,6 +102,18 @@ def test_a_failed_forced_rerun_keeps_the_old_folder_intact(
     assert [path.name for path in folder.parent.iterdir()] == [folder.name]
 
 
+def test_a_write_error_is_one_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output, "draw_figures", disk_full)
+    result = invoke(*ARGS, "--out", tmp_path / "results")
+    assert_one_line_error(result, "cannot write results (No space left on device)")
+    assert files_under(tmp_path) == []
+
+
 def test_force_replaces_a_folder_without_leaving_the_old_one(tmp_path: Path) -> None:
     folder = run_into(tmp_path, "--no-figures")
     (folder / "stale.txt").write_text("from an older version", encoding="utf-8")

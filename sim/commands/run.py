@@ -140,6 +140,8 @@ def run_command(
             )
     except KeyboardInterrupt:
         fail("interrupted; no results folder was written", INTERRUPTED)
+    except OSError as error:  # disk full, permissions changed mid-run: nothing was left behind
+        fail(f"{folder}: cannot write results ({error.strerror or error}); nothing was written")
     if not quiet:
         print_summary(runs, Console())
     typer.echo(f"Results: {folder}")
