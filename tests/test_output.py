@@ -109,7 +109,7 @@ def test_a_write_error_is_one_line_and_leaves_nothing(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(output, "draw_figures", disk_full)
-    result = invoke(*ARGS, "--out", tmp_path / "results")
+    result = invoke(*ARGS, "--out", tmp_path / "results", "--quiet")
     assert_one_line_error(result, "cannot write results (No space left on device)")
     assert files_under(tmp_path) == []
 
