@@ -767,12 +767,19 @@ def sweep_report(data: SweepFolder) -> Report:
     sections.append(tables_section)
     return Report(
         kind="sweep",
-        title=f"Sweep: {name}" + (" (incomplete)" if not data.complete else ""),
-        subtitle=f"{design} design over {', '.join(parameters)}; {data.expected} runs",
+        title=f"Sweep: {_sweep_name(manifest, name)}"
+        + (" (incomplete)" if not data.complete else ""),
+        subtitle=f"scenario {name}; {design} design over {', '.join(parameters)}; "
+        f"{data.expected} runs",
         sections=sections,
         provenance=provenance(manifest, data.path),
         warnings=warnings,
     )
+
+
+def _sweep_name(manifest: dict[str, Any], scenario: str) -> str:
+    name = manifest.get("sweep")
+    return name if isinstance(name, str) and name else scenario
 
 
 def _bounds(
