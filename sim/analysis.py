@@ -282,12 +282,16 @@ def run_sentences(facts: RunFacts) -> list[str]:
     final = facts.final_cohesion
     verb = _change(facts.initial_cohesion.mean, final.mean)
     plural = "s" if facts.replicates != 1 else ""
+    spread = (
+        f"(95% interval of the mean {final.interval()}; the middle 95% of replicates ended "
+        f"between {final.low:.2f} and {final.high:.2f})."
+        if facts.replicates > 1
+        else "(a single replicate: no interval; run more replicates to see the spread)."
+    )
     sentences = [
         f"{facts.scenario}, {facts.replicates} replicate{plural} from {first} to the end of "
         f"{last} ({facts.steps} months): mean cohesion {verb} from "
-        f"{facts.initial_cohesion.mean:.2f} to {final.mean:.2f} (95% interval of the mean "
-        f"{final.interval()}; the middle 95% of replicates ended between {final.low:.2f} "
-        f"and {final.high:.2f}).",
+        f"{facts.initial_cohesion.mean:.2f} to {final.mean:.2f} " + spread,
         f"At its lowest, cohesion averaged {facts.min_cohesion.mean:.2f} "
         f"(95% interval {facts.min_cohesion.interval()}).",
         f"Russia's capacity for the region went from {facts.capacity_start:.2f} to "
@@ -703,7 +707,7 @@ def threshold_sentence(
     if result.critical is None:
         side = "above" if result.mean[0] >= result.level else "below"
         return (
-            f"{scenario}: the {label} over {count} replicates stays {side} "
+            f"{scenario}: the {label} over {_replicates(count)} stays {side} "
             f"{result.level:g} at every constant capacity from {result.low:g} to "
             f"{result.high:g} (from {result.mean[0]:.2f} to {result.mean[-1]:.2f}): "
             "no critical capacity in that range."
@@ -720,10 +724,14 @@ def threshold_sentence(
         else ""
     )
     return (
-        f"{scenario}: with Russia's capacity held constant, the {label} over {count} "
-        f"replicates crosses {result.level:g} at a critical capacity of {result.critical:.3f} "
-        f"of the pre-war level ({interval}).{several}"
+        f"{scenario}: with Russia's capacity held constant, the {label} over "
+        f"{_replicates(count)} crosses {result.level:g} at a critical capacity of "
+        f"{result.critical:.3f} of the pre-war level ({interval}).{several}"
     )
+
+
+def _replicates(count: int) -> str:
+    return f"{count} replicate" + ("" if count == 1 else "s")
 
 
 # --- sweeps ----------------------------------------------------------------------------------
