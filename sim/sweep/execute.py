@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import psutil
 import pyarrow.compute as pc
 
 from sim.draws import derive_seeds
@@ -103,6 +104,10 @@ class LocalBackend:
         self.workers = workers
         self.coordinator_helps = coordinator_helps
         self.description = f"{workers} local worker processes"
+        # Workers are single-threaded numpy: no BLAS thread pools (which would also make the
+        # forkserver multi-threaded before it forks).
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if context.get_start_method() == "forkserver":
@@ -111,14 +116,11 @@ class LocalBackend:
             max_workers=workers,
             mp_context=context,
             initializer=init_worker,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), psutil.Process().create_time()),
         )
         self.used = False
         self.ready: list[Future[dict[str, str]]] = []
         self.start_error: BaseException | None = None
-        self.lock = threading.Lock()
-        self.started = False
-        self.abandoned = False
         # Starting a forkserver worker blocks until the server has imported its modules: do it
         # in the background, so that this process can run chunks meanwhile.
         self.starter = threading.Thread(target=self._start, name="sweep-pool-start", daemon=True)
@@ -129,12 +131,6 @@ class LocalBackend:
             self.ready = [self.pool.submit(versions) for _ in range(self.workers)]
         except BaseException as error:  # pragma: no cover - reported by map()
             self.start_error = error
-        finally:
-            with self.lock:
-                self.started = True
-                abandoned = self.abandoned
-            if abandoned:
-                self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _warm(self) -> bool:
         if self.start_error is not None:
@@ -185,13 +181,10 @@ class LocalBackend:
         if self.used:
             self.pool.shutdown(wait=not cancel, cancel_futures=True)
             return
-        # The sweep finished before any worker was ready: shutting the pool down would wait
-        # for the workers to start, so leave that to the thread that starts them.
-        with self.lock:
-            self.abandoned = True
-            started = self.started
-        if started:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+        # Finished or stopped before any worker was ready: let the workers finish starting,
+        # then stop them (a worker still starting when this process exits fails noisily).
+        self.starter.join(timeout=120)
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskBackend:
@@ -256,18 +249,19 @@ class DaskBackend:
             self.client.close()
 
 
-#: Sweeps with at most this many runs left run in this process: starting worker processes
-#: would take longer than the runs.
-INLINE_RUNS = 5000
+#: Sweeps with at most this much work left (runs x months) run in this process: starting
+#: worker processes (a second or two) would take longer than the runs (20,000 runs of 36 months
+#: take about a second).
+INLINE_WORK = 20_000 * 36
 
 
-def make_backend(workers: int, scheduler: str | None, chunks: int, runs: int) -> Backend:
+def make_backend(workers: int, scheduler: str | None, chunks: int, work: int) -> Backend:
     """The backend for these options: Dask if a scheduler is given, else local processes
-    (in this process for one worker, a single chunk or a small sweep)."""
+    (this process alone for one worker, a single chunk or a small sweep)."""
     if scheduler:
         return DaskBackend(scheduler)
     count = min(workers, chunks)
-    if count <= 1 or runs <= INLINE_RUNS:
+    if count <= 1 or work <= INLINE_WORK:
         return InlineBackend()
     return LocalBackend(count)
 
@@ -435,7 +429,8 @@ def run_sweep(
     if todo:
         runs_left = total_runs - runs_done
         if backend is None:
-            backend = make_backend(workers or available_cores(), scheduler, len(todo), runs_left)
+            work = runs_left * spec.horizon
+            backend = make_backend(workers or available_cores(), scheduler, len(todo), work)
         backend_name = backend.description
         session["backend"] = backend_name
         mine = versions()

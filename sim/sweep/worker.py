@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -263,19 +264,23 @@ def _encode(table: pa.Table) -> bytes:
 # --- local worker processes ----------------------------------------------------------------
 
 
-def init_worker(coordinator: int) -> None:
-    """Set up a local worker process: leave Ctrl-C to the coordinator, and exit if the
-    coordinator dies (e.g. ``kill -9``) instead of lingering."""
+def init_worker(coordinator: int, created: float) -> None:
+    """Set up a local worker process: leave Ctrl-C to the coordinator, and exit as soon as the
+    coordinator is gone (``kill -9``; a dead process whose parent has not yet collected it
+    counts as gone, and so does a reused process id) instead of lingering."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+    def alive() -> bool:
+        try:
+            process = psutil.Process(coordinator)
+            same = process.create_time() == created
+            return bool(same and process.status() != psutil.STATUS_ZOMBIE)
+        except psutil.Error:
+            return False
+
     def watch() -> None:
-        while True:
+        while alive():
             time.sleep(0.5)
-            try:
-                os.kill(coordinator, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # pragma: no cover - pid reused by another user
-                os._exit(1)
+        os._exit(1)
 
     threading.Thread(target=watch, name="sweep-coordinator-watch", daemon=True).start()
