@@ -238,11 +238,6 @@ def _replace(work: Path, folder: Path, force: bool) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def is_unfinished(path: Path) -> bool:
-    """True for a work folder left by an interrupted write (safe to delete)."""
-    return path.name.startswith(".") and (_TMP_MARK in path.name or _OLD_MARK in path.name)
-
-
 # --- deterministic files ---------------------------------------------------------------------
 
 
@@ -281,6 +276,15 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder``, by path relative to it, in sorted order."""
+    return {
+        str(path.relative_to(folder)): sha256_file(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def sha256_file(path: Path) -> str:
@@ -431,17 +435,6 @@ def _display_path(path: Path) -> str:
 
 # --- the results folder of ``csto run`` --------------------------------------------------------
 
-#: Files of a run's results folder and what each holds (for ``csto run --help`` and the docs).
-RUN_FILES: dict[str, str] = {
-    "manifest.json": "how to reproduce the folder: scenario, parameters, seeds, versions, times",
-    "timeseries.parquet": "one row per replicate, step and member",
-    "timeseries.csv": "the same as CSV (only with --csv)",
-    "events.csv": "every event of every replicate, scenario-given ones marked origin=scenario",
-    "summary.csv": "one row per replicate: final cohesion, alignments, freezes, counts",
-    "figures/cohesion.png": "cohesion over time, mean and bands over replicates",
-    "figures/members.png": "each member's alignment, small multiples, events marked",
-}
-
 
 def write_replicates(
     runs: ReplicateSet,
@@ -453,7 +446,9 @@ def write_replicates(
     figures: bool = True,
     force: bool = False,
 ) -> Path:
-    """Write a replicate set's results folder atomically (see :data:`RUN_FILES`)."""
+    """Write a replicate set's results folder atomically: ``timeseries.parquet`` (and
+    ``timeseries.csv`` with ``csv``), ``events.csv``, ``summary.csv``, ``figures/*.png`` and,
+    last, ``manifest.json`` with the hashes of the others (see ``docs/cli.md``)."""
     with atomic_folder(folder, force) as work:
         write_parquet(runs.timeseries, work / "timeseries.parquet")
         if csv:
@@ -462,11 +457,7 @@ def write_replicates(
         write_csv(runs.summary, work / "summary.csv")
         if figures:
             draw_figures(runs, work / "figures")
-        hashes = {
-            str(path.relative_to(work)): sha256_file(path)
-            for path in sorted(work.rglob("*"))
-            if path.is_file()
-        }
+        hashes = file_hashes(work)
         record = manifest(
             scenario=runs.scenario,
             command=command,

@@ -23,7 +23,7 @@ from sim import schema
 from sim.draws import derive_seeds
 from sim.events import COLUMNS as EVENT_COLUMNS
 from sim.result import TIMESERIES_COLUMNS
-from sim.scenario import Scenario, load, month_label
+from sim.scenario import Scenario, load
 from sim.simulate import run
 
 #: Called after each replicate with (replicates done, replicates in all).
@@ -34,6 +34,8 @@ ID_COLUMNS = ("scenario", "replicate", "seed")
 
 #: Confidence level of every interval shown over replicates.
 LEVEL = 0.95
+#: The event kind of a member freezing its participation.
+FREEZE = "participation_frozen"
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,15 @@ def run_replicates(
         result = run(resolved, seed=replicate_seed, steps=horizon)
         series.append(_identified(result.timeseries, resolved.name, replicate, replicate_seed))
         logs.append(_identified(result.events, resolved.name, replicate, replicate_seed))
+        frozen = result.events[result.events["kind"] == FREEZE]
+        months = dict(zip(frozen["member"], frozen["date"], strict=True))
         rows.append(
             {
                 "scenario": resolved.name,
                 "replicate": replicate,
                 "seed": replicate_seed,
                 **result.summary,
+                **{f"freeze_month_{name}": months.get(name) for name in schema.MEMBERS},
             }
         )
         if progress is not None:
@@ -109,7 +114,7 @@ def run_replicates(
         steps=horizon,
         timeseries=timeseries,
         events=events,
-        summary=_summary_frame(rows, resolved.start),
+        summary=_summary_frame(rows),
     )
 
 
@@ -127,29 +132,14 @@ def _concat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
     return joined.astype({"replicate": "int64", "seed": "uint64"})
 
 
-def _summary_frame(rows: list[dict[str, Any]], start: str) -> pd.DataFrame:
+def _summary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
-    step_columns = [
-        "first_freeze_step",
-        *(f"freeze_step_{name}" for name in schema.MEMBERS),
-    ]
-    for column in step_columns:
-        frame[column] = frame[column].astype("Int64")
-    for name in schema.MEMBERS:
-        frame[f"freeze_month_{name}"] = [
-            pd.NA if pd.isna(step) else freeze_month(start, int(step))
-            for step in frame[f"freeze_step_{name}"]
-        ]
-    frame["first_freeze_member"] = frame["first_freeze_member"].astype("string")
-    for column in frame.columns:
-        if column.startswith("freeze_month_"):
-            frame[column] = frame[column].astype("string")
-    return frame.astype({"replicate": "int64", "seed": "uint64"})
-
-
-def freeze_month(start: str, step: int) -> str:
-    """The "YYYY-MM" month in which an event logged at ``step`` happened (step 1 = start)."""
-    return month_label(start, step - 1)
+    steps = ["first_freeze_step", *(f"freeze_step_{name}" for name in schema.MEMBERS)]
+    texts = ["first_freeze_member", *(f"freeze_month_{name}" for name in schema.MEMBERS)]
+    types: dict[str, str] = {"replicate": "int64", "seed": "uint64"}
+    types.update(dict.fromkeys(steps, "Int64"))
+    types.update(dict.fromkeys(texts, "string"))
+    return frame.astype(types)
 
 
 # --- statistics over replicates --------------------------------------------------------------
@@ -193,7 +183,7 @@ def freezes(runs: ReplicateSet) -> pd.DataFrame:
 
     Columns: ``replicate``, ``member``, ``step``, ``date`` (the "YYYY-MM" month it happened).
     """
-    frozen = runs.events[runs.events["kind"] == "participation_frozen"]
+    frozen = runs.events[runs.events["kind"] == FREEZE]
     table = frozen[["replicate", "member", "step", "date"]].reset_index(drop=True)
     return table.astype({"replicate": "int64", "step": "int64"})
 
@@ -210,23 +200,18 @@ def member_outcomes(runs: ReplicateSet) -> pd.DataFrame:
         str(row["member"]): row
         for row in describe(final, "alignment", by=["member"]).to_dict("records")
     }
-    frozen = freezes(runs)
+    frozen = freezes(runs).sort_values(["step", "replicate"])
     rows: list[dict[str, Any]] = []
     for name in schema.MEMBERS:
-        steps = np.sort(frozen.loc[frozen["member"] == name, "step"].to_numpy())
-        months = [freeze_month(runs.start, int(step)) for step in steps]
-        median = (
-            freeze_month(runs.start, int(np.quantile(steps, 0.5, method="lower")))
-            if len(steps)
-            else ""
-        )
+        months = frozen.loc[frozen["member"] == name, "date"].tolist()
+        median = months[(len(months) - 1) // 2] if months else ""  # the lower median
         rows.append(
             {
                 "member": name,
                 "alignment": float(alignment[name]["mean"]),
                 "alignment_ci_low": float(alignment[name]["ci_low"]),
                 "alignment_ci_high": float(alignment[name]["ci_high"]),
-                "froze_share": len(steps) / runs.replicates,
+                "froze_share": len(months) / runs.replicates,
                 "freeze_median": median,
                 "freeze_first": months[0] if months else "",
                 "freeze_last": months[-1] if months else "",

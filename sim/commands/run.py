@@ -44,9 +44,14 @@ def register(app: typer.Typer) -> None:
 # --- errors ----------------------------------------------------------------------------------
 
 
+def error_line(message: object) -> None:
+    """Print an error as one line on stderr."""
+    typer.echo(f"csto: error: {' '.join(str(message).split())}", err=True)
+
+
 def fail(message: str, code: int = USER_ERROR) -> NoReturn:
     """End the command with a one-line message on stderr."""
-    typer.echo(f"csto: error: {' '.join(message.split())}", err=True)
+    error_line(message)
     raise typer.Exit(code)
 
 
@@ -352,7 +357,7 @@ def _validate_all(files: Sequence[str]) -> int:
             resolved = validate(file)
         except ScenarioError as error:
             failures += 1
-            typer.echo(f"csto: error: {' '.join(str(error).split())}", err=True)
+            error_line(error)
             continue
         typer.echo(f"ok: {file} ({resolved.name}: {resolved.title or 'no title'})")
     return failures
