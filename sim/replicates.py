@@ -153,22 +153,11 @@ def describe(frame: pd.DataFrame, column: str, by: Sequence[str] = ()) -> pd.Dat
     range of the middle 95% of replicates). One row per group of ``by`` (one row if empty).
     """
     groups = list(by)
-    if groups:
-        grouped = frame.groupby(groups, sort=True)[column]
-        table = grouped.agg(["count", "mean", "std"]).reset_index()
-        table["low"] = grouped.quantile(0.025).to_numpy()
-        table["high"] = grouped.quantile(0.975).to_numpy()
-    else:
-        values = frame[column].astype("float64")
-        table = pd.DataFrame(
-            {
-                "count": [int(values.count())],
-                "mean": [float(values.mean())],
-                "std": [float(values.std())],
-                "low": [float(values.quantile(0.025))],
-                "high": [float(values.quantile(0.975))],
-            }
-        )
+    keys = groups or ["_all"]
+    grouped = (frame if groups else frame.assign(_all=0)).groupby(keys, sort=True)[column]
+    table = grouped.agg(["count", "mean", "std"]).reset_index()
+    table["low"] = grouped.quantile(0.025).to_numpy()
+    table["high"] = grouped.quantile(0.975).to_numpy()
     count = table["count"].to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = stats.t.ppf(0.5 + LEVEL / 2, count - 1) * table["std"].to_numpy() / np.sqrt(count)

@@ -3,6 +3,7 @@ over replicates with known answers."""
 
 from __future__ import annotations
 
+import doctest
 import math
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim import schema
+from sim import output, replicates, schema
 from sim.draws import derive_seeds
 from sim.replicates import describe, freezes, member_outcomes, run_replicates
 from sim.scenario import load
@@ -97,3 +98,10 @@ def test_member_outcomes_count_freezes_and_their_months(fragile: object) -> None
     means = final.groupby("member")["alignment"].mean()
     for name in schema.MEMBERS:
         assert outcomes.at[name, "alignment"] == pytest.approx(means[name])
+
+
+@pytest.mark.parametrize("module", [replicates, output])
+def test_module_doctests_pass(module: object) -> None:
+    result = doctest.testmod(module)  # type: ignore[arg-type]
+    assert result.attempted > 0
+    assert result.failed == 0
