@@ -158,7 +158,8 @@ def sweep_command(
             "--workers",
             "-w",
             min=1,
-            help="Local worker processes [default: all cores].",
+            help="Local worker processes [default: one per core, or none (this process) "
+            "for a sweep of up to about 20,000 runs].",
             show_default=False,
         ),
     ] = None,
@@ -394,7 +395,8 @@ def print_summary(spec: SweepSpec, summary: SweepSummary, console: Console) -> N
     )
     runs.add_row("ran on", summary.backend)
     if summary.chunks_run:
-        runs.add_row("time", f"{summary.seconds:.1f} s ({_number(summary.rate, 0)} runs/s)")
+        rate = "—" if math.isnan(summary.rate) else f"{summary.rate:,.0f}"
+        runs.add_row("time", f"{summary.seconds:.1f} s ({rate} runs/s)")
     console.print(runs)
     if summary.failed:
         common = max(summary.errors.items(), key=lambda item: item[1])

@@ -255,13 +255,15 @@ class DaskBackend:
 INLINE_WORK = 20_000 * 36
 
 
-def make_backend(workers: int, scheduler: str | None, chunks: int, work: int) -> Backend:
-    """The backend for these options: Dask if a scheduler is given, else local processes
-    (this process alone for one worker, a single chunk or a small sweep)."""
+def make_backend(workers: int | None, scheduler: str | None, chunks: int, work: int) -> Backend:
+    """The backend for these options: Dask if a scheduler is given; else ``workers`` local
+    processes, or by default one per core (this process alone for a small sweep)."""
     if scheduler:
         return DaskBackend(scheduler)
+    if workers is None:
+        workers = 1 if work <= INLINE_WORK else available_cores()
     count = min(workers, chunks)
-    if count <= 1 or work <= INLINE_WORK:
+    if count <= 1:
         return InlineBackend()
     return LocalBackend(count)
 
@@ -320,6 +322,8 @@ class SweepSummary:
     errors: dict[str, int] = field(default_factory=dict)
     workers: set[str] = field(default_factory=set)
     """The processes (``host:pid``) that ran chunks in this session."""
+    runs_run: int = 0
+    """Runs run in this session (the others were on disk already)."""
 
     @property
     def complete(self) -> bool:
@@ -328,11 +332,9 @@ class SweepSummary:
     @property
     def rate(self) -> float:
         """Runs per second in this session."""
-        done = self.chunks_run
-        if not done or self.seconds <= 0:
+        if not self.runs_run or self.seconds <= 0:
             return float("nan")
-        size = int(self.manifest["chunks"]["size"])
-        return min(done * size, self.runs) / self.seconds
+        return self.runs_run / self.seconds
 
 
 def run_sweep(
@@ -424,13 +426,14 @@ def run_sweep(
 
     clock = time.perf_counter()
     chunks_run = 0
+    runs_run = 0
     processes: set[str] = set()
     backend_name = "nothing to run"
     if todo:
         runs_left = total_runs - runs_done
         if backend is None:
             work = runs_left * spec.horizon
-            backend = make_backend(workers or available_cores(), scheduler, len(todo), work)
+            backend = make_backend(workers, scheduler, len(todo), work)
         backend_name = backend.description
         session["backend"] = backend_name
         mine = versions()
@@ -442,6 +445,7 @@ def run_sweep(
                 session["processes"] = len(processes)
                 store.write_chunk(folder, output.index, output.runs, output.timeseries)
                 chunks_run += 1
+                runs_run += output.count
                 runs_done += output.count
                 if progress is not None:
                     progress(runs_done, total_runs)
@@ -466,6 +470,7 @@ def run_sweep(
     summary.seconds = seconds
     summary.backend = backend_name
     summary.workers = processes
+    summary.runs_run = runs_run
     session["ended"] = store.now()
     session["status"] = "complete" if summary.complete else "incomplete"
     session["chunks_run"] = chunks_run
