@@ -29,18 +29,24 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import psutil
-import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from sim.draws import derive_seeds
 from sim.sweep import design as design_module
 from sim.sweep import store
 from sim.sweep.spec import SweepError, SweepSpec, definition_digest
-from sim.sweep.worker import ChunkOutput, ChunkTask, init_worker, run_chunk, versions
+from sim.sweep.worker import (
+    ChunkOutput,
+    ChunkStats,
+    ChunkTask,
+    init_worker,
+    run_chunk,
+    table_stats,
+    versions,
+)
 
 #: Called with (runs done, runs in all) as chunks finish.
 ProgressCallback = Callable[[int, int], None]
-#: Outcomes the end-of-sweep summary describes (those the sweep kept).
-SUMMARY_OUTCOMES = ("final_cohesion", "min_cohesion", "drills_cancelled")
 
 
 class SweepInterrupted(Exception):
@@ -273,7 +279,8 @@ def make_backend(workers: int | None, scheduler: str | None, chunks: int, work: 
 
 @dataclass
 class OutcomeStats:
-    """Streaming count, mean, spread and range of one outcome over successful runs."""
+    """Count, mean, spread and range of one outcome over successful runs, merged chunk by
+    chunk."""
 
     count: int = 0
     total: float = 0.0
@@ -281,15 +288,13 @@ class OutcomeStats:
     low: float = float("inf")
     high: float = float("-inf")
 
-    def add(self, values: npt.NDArray[np.float64]) -> None:
-        values = values[np.isfinite(values)]
-        if values.size == 0:
-            return
-        self.count += int(values.size)
-        self.total += float(values.sum())
-        self.squares += float((values * values).sum())
-        self.low = min(self.low, float(values.min()))
-        self.high = max(self.high, float(values.max()))
+    def merge(self, part: list[float]) -> None:
+        count, total, squares, low, high = part
+        self.count += int(count)
+        self.total += total
+        self.squares += squares
+        self.low = min(self.low, low)
+        self.high = max(self.high, high)
 
     @property
     def mean(self) -> float:
@@ -310,12 +315,12 @@ class SweepSummary:
     folder: Path
     manifest: dict[str, Any]
     runs: int
-    present: int
-    failed: int
     chunks: int
-    chunks_run: int
-    seconds: float
-    backend: str
+    present: int = 0
+    failed: int = 0
+    chunks_run: int = 0
+    seconds: float = 0.0
+    backend: str = "nothing to run"
     outcomes: dict[str, OutcomeStats] = field(default_factory=dict)
     froze: int = 0
     first_freezers: dict[str, int] = field(default_factory=dict)
@@ -324,6 +329,18 @@ class SweepSummary:
     """The processes (``host:pid``) that ran chunks in this session."""
     runs_run: int = 0
     """Runs run in this session (the others were on disk already)."""
+
+    def add(self, stats: ChunkStats) -> None:
+        """Count a chunk in."""
+        self.present += stats.rows
+        self.failed += stats.failed
+        for name, part in stats.outcomes.items():
+            self.outcomes.setdefault(name, OutcomeStats()).merge(part)
+        self.froze += stats.froze
+        for name, count in stats.first_freezers.items():
+            self.first_freezers[name] = self.first_freezers.get(name, 0) + count
+        for message, count in stats.errors.items():
+            self.errors[message] = self.errors.get(message, 0) + count
 
     @property
     def complete(self) -> bool:
@@ -363,117 +380,103 @@ def run_sweep(
     definition = spec.definition(size, timeseries)
     digest = definition_digest(definition)
     old = store.check_resumable(folder, definition, digest)
-
-    matrix = design_module.points(spec)
-    seeds = np.asarray(derive_seeds(spec.seed, spec.replicates), dtype=np.uint64)
-    started = store.now()
-    session: dict[str, Any] = {
-        "command": command,
-        "started": started,
-        "git_commit": store.git_state()["commit"],
-    }
     if old:
-        manifest = old
-        recorded = manifest.get("versions", {})
-        for key in ("sim", "numpy"):
-            if recorded.get(key) != versions().get(key):
-                raise SweepError(
-                    folder / store.MANIFEST,
-                    "versions",
-                    f"the sweep was started with {key} {recorded.get(key)} and this is "
-                    f"{versions().get(key)}; results would mix (choose another --out)",
-                )
-    else:
-        manifest = _new_manifest(spec, definition, digest, layout, seeds, command, timeseries)
-    manifest.setdefault("sessions", []).append(session)
-    manifest["complete"] = False
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / store.RUNS).mkdir(exist_ok=True)
-    if timeseries:
-        (folder / store.TIMESERIES).mkdir(exist_ok=True)
-    store.remove_temporaries(folder)
-    if not (folder / store.DESIGN).is_file():
-        store.write_atomic(
-            folder / store.DESIGN, store.encode_table(store.design_table(spec.paths, matrix))
-        )
-    store.write_json(folder / store.MANIFEST, manifest)
-
-    done = store.done_chunks(folder, layout, timeseries)
+        _check_recorded_versions(folder, old)
+    done = store.done_chunks(folder, layout, timeseries) if old else set()
     todo = [index for index in range(layout.count) if index not in done]
     runs_done = sum(layout.rows(index) for index in done)
-    if progress is not None:
-        progress(runs_done, total_runs)
-
-    def tasks() -> Iterator[ChunkTask]:
-        for index in todo:
-            start, stop = layout.bounds(index)
-            run = np.arange(start, stop, dtype=np.int64)
-            point = run // spec.replicates
-            replicate = run % spec.replicates
-            yield ChunkTask(
-                index=index,
-                scenario=spec.scenario,
-                steps=spec.horizon,
-                paths=spec.paths,
-                point=point,
-                replicate=replicate,
-                seed=seeds[replicate],
-                values=matrix[point],
-                outcomes=spec.outcomes,
-                timeseries=timeseries,
-            )
 
     clock = time.perf_counter()
-    chunks_run = 0
-    runs_run = 0
-    processes: set[str] = set()
-    backend_name = "nothing to run"
-    if todo:
-        runs_left = total_runs - runs_done
-        if backend is None:
-            work = runs_left * spec.horizon
-            backend = make_backend(workers, scheduler, len(todo), work)
-        backend_name = backend.description
-        session["backend"] = backend_name
-        mine = versions()
-        cancel = True
-        try:
+    if todo and backend is None:  # first, so that worker processes start while we prepare
+        work = (total_runs - runs_done) * spec.horizon
+        backend = make_backend(workers, scheduler, len(todo), work)
+    summary = SweepSummary(folder=folder, manifest={}, runs=total_runs, chunks=layout.count)
+    session: dict[str, Any] = {
+        "command": command,
+        "started": store.now(),
+        "git_commit": store.git_state()["commit"],
+    }
+    manifest: dict[str, Any] = {}
+    cancel = True
+    try:
+        matrix = design_module.points(spec)
+        seeds = np.asarray(derive_seeds(spec.seed, spec.replicates), dtype=np.uint64)
+        if old:
+            manifest = old
+        else:
+            manifest = _new_manifest(spec, definition, digest, layout, seeds, command, timeseries)
+        manifest.setdefault("sessions", []).append(session)
+        manifest["complete"] = False
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / store.RUNS).mkdir(exist_ok=True)
+        if timeseries:
+            (folder / store.TIMESERIES).mkdir(exist_ok=True)
+        store.remove_temporaries(folder)
+        if not (folder / store.DESIGN).is_file():
+            table = store.design_table(spec.paths, matrix)
+            store.write_atomic(folder / store.DESIGN, store.encode_table(table))
+        store.write_json(folder / store.MANIFEST, manifest)
+        if progress is not None:
+            progress(runs_done, total_runs)
+        for path in store.chunk_files(folder):  # chunks of earlier sessions
+            if store.chunk_index(path) in done:
+                summary.add(table_stats(pq.read_table(path)))
+
+        def tasks() -> Iterator[ChunkTask]:
+            for index in todo:
+                start, stop = layout.bounds(index)
+                run = np.arange(start, stop, dtype=np.int64)
+                point = run // spec.replicates
+                replicate = run % spec.replicates
+                yield ChunkTask(
+                    index=index,
+                    scenario=spec.scenario,
+                    steps=spec.horizon,
+                    paths=spec.paths,
+                    point=point,
+                    replicate=replicate,
+                    seed=seeds[replicate],
+                    values=matrix[point],
+                    outcomes=spec.outcomes,
+                    timeseries=timeseries,
+                )
+
+        if backend is not None and todo:
+            summary.backend = backend.description
+            session["backend"] = backend.description
+            mine = versions()
             for output in backend.map(tasks()):
                 _check_versions(output.versions, mine)
-                processes.add(output.worker)
-                session["processes"] = len(processes)
                 store.write_chunk(folder, output.index, output.runs, output.timeseries)
-                chunks_run += 1
-                runs_run += output.count
+                summary.add(output.stats)
+                summary.workers.add(output.worker)
+                summary.chunks_run += 1
+                summary.runs_run += output.count
                 runs_done += output.count
+                session["processes"] = len(summary.workers)
                 if progress is not None:
                     progress(runs_done, total_runs)
-            cancel = False
-        except KeyboardInterrupt:
+        cancel = False
+    except KeyboardInterrupt:
+        if manifest:
             session["ended"] = store.now()
             session["status"] = "interrupted"
             store.write_json(folder / store.MANIFEST, manifest)
-            present = len(store.done_chunks(folder, layout, timeseries))
-            raise SweepInterrupted(folder, present, layout.count) from None
-        except BaseException:
+        present = len(store.done_chunks(folder, layout, timeseries))
+        raise SweepInterrupted(folder, present, layout.count) from None
+    except BaseException:
+        if manifest:
             session["ended"] = store.now()
             session["status"] = "failed"
             store.write_json(folder / store.MANIFEST, manifest)
-            raise
-        finally:
+        raise
+    finally:
+        if backend is not None:
             backend.close(cancel)
-    seconds = time.perf_counter() - clock
-
-    summary = summarise(folder, manifest, layout, spec.outcomes)
-    summary.chunks_run = chunks_run
-    summary.seconds = seconds
-    summary.backend = backend_name
-    summary.workers = processes
-    summary.runs_run = runs_run
+    summary.seconds = time.perf_counter() - clock
     session["ended"] = store.now()
     session["status"] = "complete" if summary.complete else "incomplete"
-    session["chunks_run"] = chunks_run
+    session["chunks_run"] = summary.chunks_run
     manifest["complete"] = summary.complete
     manifest["finished"] = session["ended"] if summary.complete else None
     manifest["ok"] = summary.present - summary.failed
@@ -481,6 +484,18 @@ def run_sweep(
     store.write_json(folder / store.MANIFEST, manifest)
     summary.manifest = manifest
     return summary
+
+
+def _check_recorded_versions(folder: Path, manifest: dict[str, Any]) -> None:
+    recorded = manifest.get("versions", {})
+    for key in ("sim", "numpy"):
+        if recorded.get(key) != versions().get(key):
+            raise SweepError(
+                folder / store.MANIFEST,
+                "versions",
+                f"the sweep was started with {key} {recorded.get(key)} and this is "
+                f"{versions().get(key)}; results would mix (choose another --out)",
+            )
 
 
 def _check_versions(theirs: dict[str, str], mine: dict[str, str]) -> None:
@@ -544,50 +559,3 @@ def _new_manifest(
         "ok": None,
         "failed": None,
     }
-
-
-def summarise(
-    folder: Path, manifest: dict[str, Any], layout: store.Layout, outcomes: tuple[str, ...]
-) -> SweepSummary:
-    """Counts and outcome statistics, read back from the shards one chunk at a time."""
-    wanted = [name for name in SUMMARY_OUTCOMES if name in outcomes]
-    extra = [name for name in ("first_freeze_step", "first_freeze_member") if name in outcomes]
-    summary = SweepSummary(
-        folder=folder,
-        manifest=manifest,
-        runs=layout.runs,
-        present=0,
-        failed=0,
-        chunks=layout.count,
-        chunks_run=0,
-        seconds=0.0,
-        backend="",
-        outcomes={name: OutcomeStats() for name in wanted},
-    )
-    for table in store.iter_runs(folder, ["status", "error", *wanted, *extra]):
-        summary.present += table.num_rows
-        status = table["status"].to_numpy(zero_copy_only=False)
-        failed = status == "failed"
-        summary.failed += int(failed.sum())
-        if failed.any():
-            errors = table["error"].to_numpy(zero_copy_only=False)[failed]
-            for message in errors:
-                summary.errors[str(message)] = summary.errors.get(str(message), 0) + 1
-        ok = ~failed
-        for name in wanted:
-            column = table[name]
-            values = column.to_numpy(zero_copy_only=False)
-            summary.outcomes[name].add(np.asarray(values[ok], dtype=np.float64))
-        if "first_freeze_step" in extra:
-            steps = np.asarray(
-                table["first_freeze_step"].fill_null(-1).to_numpy(zero_copy_only=False)
-            )
-            summary.froze += int(((steps >= 0) & ok).sum())
-        if "first_freeze_member" in extra:
-            members = pc.value_counts(table["first_freeze_member"].drop_null())
-            for item in members.to_pylist():
-                name = str(item["values"])
-                summary.first_freezers[name] = summary.first_freezers.get(name, 0) + int(
-                    item["counts"]
-                )
-    return summary

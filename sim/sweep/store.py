@@ -19,6 +19,7 @@ The readers (:func:`read_sweep`, :func:`read_design`, :func:`read_timeseries`,
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 import math
@@ -208,7 +209,13 @@ def package_versions() -> dict[str, str]:
 
 
 def git_state() -> dict[str, Any]:
-    """The project's git commit and whether the work tree differs from it, if git knows."""
+    """The project's git commit and whether the work tree differs from it, if git knows
+    (asked once per process)."""
+    return dict(_git_state())
+
+
+@functools.cache
+def _git_state() -> dict[str, Any]:
     root = Path(__file__).resolve().parent.parent.parent
 
     def git(*args: str) -> str | None:
@@ -280,7 +287,15 @@ def chunk_files(folder: str | Path, kind: str = RUNS) -> list[Path]:
     if not directory.is_dir():
         return []
     found = [path for path in directory.iterdir() if _CHUNK.match(path.name)]
-    return sorted(found, key=lambda path: int(_CHUNK.match(path.name).group(1)))  # type: ignore[union-attr]
+    return sorted(found, key=chunk_index)
+
+
+def chunk_index(path: Path) -> int:
+    """The chunk number in a shard's file name."""
+    match = _CHUNK.match(path.name)
+    if not match:
+        raise ValueError(f"{path}: not a chunk file")
+    return int(match.group(1))
 
 
 def is_complete(folder: str | Path) -> bool:

@@ -17,13 +17,14 @@ import platform
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import psutil
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
@@ -68,6 +69,59 @@ class ChunkTask:
         return int(self.seed.shape[0])
 
 
+#: Outcomes the end-of-sweep summary describes (those of them the sweep keeps).
+SUMMARY_OUTCOMES = ("final_cohesion", "min_cohesion", "drills_cancelled")
+
+
+@dataclass
+class ChunkStats:
+    """What the end-of-sweep summary needs from a chunk: counts, and for each summary outcome
+    the count, sum, sum of squares, minimum and maximum over successful runs."""
+
+    rows: int = 0
+    failed: int = 0
+    outcomes: dict[str, list[float]] = field(default_factory=dict)
+    froze: int = 0
+    first_freezers: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+def table_stats(table: pa.Table) -> ChunkStats:
+    """Summary statistics of a run table (a chunk just run, or a shard read back)."""
+    stats = ChunkStats(rows=table.num_rows)
+    status = table["status"].to_numpy(zero_copy_only=False)
+    failed = status == "failed"
+    ok = ~failed
+    stats.failed = int(failed.sum())
+    if stats.failed:
+        for message in table["error"].to_numpy(zero_copy_only=False)[failed]:
+            stats.errors[str(message)] = stats.errors.get(str(message), 0) + 1
+    names = table.column_names
+    for name in SUMMARY_OUTCOMES:
+        if name not in names:
+            continue
+        column = table[name].to_numpy(zero_copy_only=False)
+        values = np.asarray(column[ok], dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if values.size:
+            stats.outcomes[name] = [
+                float(values.size),
+                float(values.sum()),
+                float((values * values).sum()),
+                float(values.min()),
+                float(values.max()),
+            ]
+        else:
+            stats.outcomes[name] = [0.0, 0.0, 0.0, float("inf"), float("-inf")]
+    if "first_freeze_step" in names:
+        steps = np.asarray(table["first_freeze_step"].fill_null(-1).to_numpy(zero_copy_only=False))
+        stats.froze = int(((steps >= 0) & ok).sum())
+    if "first_freeze_member" in names:
+        for item in pc.value_counts(table["first_freeze_member"].drop_null()).to_pylist():
+            stats.first_freezers[str(item["values"])] = int(item["counts"])
+    return stats
+
+
 @dataclass(frozen=True)
 class ChunkOutput:
     """A finished chunk: its rows as Parquet bytes, ready to be written by the coordinator."""
@@ -81,6 +135,7 @@ class ChunkOutput:
     versions: dict[str, str]
     worker: str = ""
     """The process that ran the chunk: ``host:pid``."""
+    stats: ChunkStats = field(default_factory=ChunkStats)
 
 
 def worker_id() -> str:
@@ -99,7 +154,8 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     state = _ChunkState(task)
     with np.errstate(all="ignore"):
         state.evaluate(np.arange(task.count))
-    runs = _encode(state.runs_table())
+    table = state.runs_table()
+    runs = _encode(table)
     series = _encode(state.series_table()) if task.timeseries else None
     return ChunkOutput(
         index=task.index,
@@ -110,6 +166,7 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         seconds=time.perf_counter() - started,
         versions=versions(),
         worker=worker_id(),
+        stats=table_stats(table),
     )
 
 
