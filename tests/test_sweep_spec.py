@@ -6,6 +6,8 @@ was expected, exit status 2 and nothing written.
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
 from pathlib import Path
 
@@ -196,6 +198,25 @@ def test_capacity_value_unused_by_the_scenario_shape_is_refused(tmp_path: Path) 
         from_options(str(constant), ["russia.capacity.drain_per_month=0:0.02:3"])
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--replicates", "0", "expected a whole number in [1, 1000000], got 0"),
+        ("--seed", "-1", "expected a whole number in [0, 9223372036854775807], got -1"),
+        ("--workers", "0", "expected a whole number in [1, 4096], got 0"),
+        ("--samples", "0", "expected a whole number >= 1, got 0"),
+        ("--steps", "601", "expected a whole number in [1, 600], got 601"),
+    ],
+)
+def test_numeric_options_out_of_range_are_one_line(
+    tmp_path: Path, option: str, value: str, expected: str
+) -> None:
+    out = tmp_path / "out"
+    code, _, stderr = sweep_cli("capacity", option, value, "--out", str(out))
+    assert code == 2 and stderr.strip() == f"csto: error: {option}: {expected}"
+    assert not out.exists()
+
+
 def test_unknown_sweep_name_is_one_line() -> None:
     code, _, stderr = sweep_cli("capacityy")
     assert code == 2 and stderr.startswith("csto: error: capacityy: no such sweep")
@@ -290,3 +311,9 @@ def test_replicate_seeds_are_derived_from_the_master_seed() -> None:
     spec = from_options("baseline-2022", [f"{CAPACITY}=0.2:0.8:2"], replicates=4, seed=9)
     assert spec.definition(10, False)["master_seed"] == 9
     assert len(set(derive_seeds(9, 4))) == 4
+
+
+@pytest.mark.parametrize("module", ["sim.sweep", "sim.sweep.spec", "sim.sweep.design"])
+def test_module_doctests_pass(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

@@ -39,6 +39,7 @@ from sim.sweep.spec import (
     MAX_REPLICATES,
     MAX_SEED,
     MAX_STEPS,
+    SweepError,
     SweepSpec,
     from_options,
     is_sweep_file,
@@ -114,7 +115,6 @@ def sweep_command(
         typer.Option(
             "--samples",
             "-n",
-            min=1,
             help="lhs: points; sobol: base sample N (a power of 2); morris: trajectories.",
             show_default=False,
         ),
@@ -124,8 +124,6 @@ def sweep_command(
         typer.Option(
             "--replicates",
             "-r",
-            min=1,
-            max=MAX_REPLICATES,
             help="Replicates per design point [default: the file's, else 1].",
             show_default=False,
         ),
@@ -135,8 +133,6 @@ def sweep_command(
         typer.Option(
             "--seed",
             "-s",
-            min=0,
-            max=MAX_SEED,
             help="Master seed [default: the file's, else 1].",
             show_default=False,
         ),
@@ -146,8 +142,6 @@ def sweep_command(
         typer.Option(
             "--steps",
             "-t",
-            min=1,
-            max=MAX_STEPS,
             help="Months to simulate [default: the scenario's horizon].",
             show_default=False,
         ),
@@ -157,7 +151,6 @@ def sweep_command(
         typer.Option(
             "--workers",
             "-w",
-            min=1,
             help="Local worker processes [default: one per core, or none (this process) "
             "for a sweep of up to about 20,000 runs].",
             show_default=False,
@@ -189,8 +182,6 @@ def sweep_command(
         int | None,
         typer.Option(
             "--chunk-size",
-            min=1,
-            max=1_000_000,
             help="Runs per chunk [default: up to 2000, 250 with --timeseries].",
             show_default=False,
         ),
@@ -204,6 +195,15 @@ def sweep_command(
     Rerun the same command after an interruption to resume: finished chunks are skipped.
     """
     with user_errors():
+        for flag, value, low, high in (
+            ("--samples", samples, 1, None),
+            ("--replicates", replicates, 1, MAX_REPLICATES),
+            ("--seed", seed, 0, MAX_SEED),
+            ("--steps", steps, 1, MAX_STEPS),
+            ("--workers", workers, 1, 4096),
+            ("--chunk-size", chunk_size, 1, 1_000_000),
+        ):
+            check_option(flag, value, low, high)
         spec = resolve(
             sweep,
             param or [],
@@ -239,6 +239,17 @@ def sweep_command(
     if not quiet:
         print_summary(spec, summary, Console())
     typer.echo(f"Results: {summary.folder}")
+
+
+def check_option(flag: str, value: int | None, low: int, high: int | None) -> None:
+    """A numeric option in its range, else a one-line SweepError."""
+    if value is None:
+        return
+    if value < low or (high is not None and value > high):
+        expected = (
+            f"a whole number >= {low}" if high is None else f"a whole number in [{low}, {high}]"
+        )
+        raise SweepError(flag, "", f"expected {expected}, got {value}")
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
