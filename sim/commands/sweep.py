@@ -106,7 +106,7 @@ def sweep_command(
         typer.Option(
             "--design",
             "-d",
-            help=f"Design: {', '.join(DESIGNS)} [default: the file's, else grid].",
+            help=f"Design: {', '.join(DESIGNS)} (default: the file's, else grid).",
             show_default=False,
         ),
     ] = None,
@@ -124,7 +124,7 @@ def sweep_command(
         typer.Option(
             "--replicates",
             "-r",
-            help="Replicates per design point [default: the file's, else 1].",
+            help="Replicates per design point (default: the file's, else 1).",
             show_default=False,
         ),
     ] = None,
@@ -133,7 +133,7 @@ def sweep_command(
         typer.Option(
             "--seed",
             "-s",
-            help="Master seed [default: the file's, else 1].",
+            help="Master seed (default: the file's, else 1).",
             show_default=False,
         ),
     ] = None,
@@ -142,7 +142,7 @@ def sweep_command(
         typer.Option(
             "--steps",
             "-t",
-            help="Months to simulate [default: the scenario's horizon].",
+            help="Months to simulate (default: the scenario's horizon).",
             show_default=False,
         ),
     ] = None,
@@ -151,8 +151,8 @@ def sweep_command(
         typer.Option(
             "--workers",
             "-w",
-            help="Local worker processes [default: one per core, or none (this process) "
-            "for a sweep of up to about 20,000 runs].",
+            help="Local worker processes (default: one per core, or none (this process) "
+            "for a sweep of up to about 20,000 runs).",
             show_default=False,
         ),
     ] = None,
@@ -170,7 +170,7 @@ def sweep_command(
         typer.Option(
             "--out",
             "-o",
-            help=f"Results folder [default: {DEFAULT_ROOT}/<sweep name>].",
+            help=f"Results folder (default: {DEFAULT_ROOT}/<sweep name>).",
             show_default=False,
         ),
     ] = None,
@@ -182,7 +182,7 @@ def sweep_command(
         int | None,
         typer.Option(
             "--chunk-size",
-            help="Runs per chunk [default: up to 2000, 250 with --timeseries].",
+            help="Runs per chunk (default: up to 2000, 250 with --timeseries).",
             show_default=False,
         ),
     ] = None,
