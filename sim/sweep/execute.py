@@ -2,9 +2,11 @@
 
 Three backends run the same :func:`sim.sweep.worker.run_chunk`:
 
-* ``inline``: in this process (one worker, or a single chunk left);
+* ``inline``: in this process (``--workers 1``, a single chunk left, or by default a sweep
+  small enough to finish before worker processes would have started);
 * ``local``: worker processes on this machine (``concurrent.futures.ProcessPoolExecutor``,
-  started with ``forkserver`` where available, else ``spawn``);
+  started with ``forkserver`` where available, else ``spawn``; never ``fork``, which is unsafe
+  in a process with threads);
 * ``dask``: an existing Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
 
 All seeds are derived from the master seed before any chunk is sent, every chunk is a pure
@@ -101,9 +103,10 @@ class InlineBackend:
 class LocalBackend:
     """Worker processes on this machine; at most two chunks per worker in flight.
 
-    Worker processes take a second or two to start (each imports numpy, pandas and pyarrow);
-    until the first one is ready the coordinator runs chunks itself, so a small sweep is done
-    before the pool is up and a large one loses nothing to the start-up.
+    Worker processes take from half a second to a few seconds to start (the forkserver imports
+    numpy, pandas and pyarrow once, then forks them). They are started in the background; if
+    none is ready by the time the first chunk could be sent, the coordinator runs chunks itself
+    until one is (``coordinator_helps``), so little is lost to the start-up.
     """
 
     def __init__(self, workers: int, coordinator_helps: bool = True) -> None:
