@@ -5,7 +5,7 @@
 .PHONY: run test lint bench
 
 run:
-	scripts/uvrun csto run baseline-2022
+	scripts/uvrun csto run baseline-2022 --force
 
 test:
 	scripts/uvrun pytest -n 2

@@ -24,7 +24,7 @@ import pandas as pd
 from sim import draws, params, rules, schema
 from sim.events import COLUMNS as EVENT_COLUMNS
 from sim.events import KIND_ORDER, PHASE, explain
-from sim.result import TIMESERIES_COLUMNS, RunResult, step_date, summarise
+from sim.result import COUNTED_EVENTS, TIMESERIES_COLUMNS, RunResult, step_date, summarise
 from sim.scenario import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -255,6 +255,44 @@ class BatchResult:
         frame["frozen"] = frame["frozen"].astype(bool)
         return frame[["run", *TIMESERIES_COLUMNS]]
 
+    def summary(self) -> pd.DataFrame:
+        """The per-run summary of :func:`sim.result.summarise` for every run at once.
+
+        Needs the time series and events. Columns: ``run``, ``seed`` and the keys of
+        ``summarise``; a member that did not freeze has an empty (NA) ``freeze_step_<member>``.
+        """
+        if self.series is None or self.events is None:
+            raise ValueError("summary needs simulate(..., timeseries=True, events=True)")
+        runs = self.runs
+        cohesion = self.series["cohesion"]
+        table: dict[str, Any] = {
+            "run": np.arange(runs, dtype=np.int64),
+            "seed": self.seeds,
+            "initial_cohesion": cohesion[:, 0],
+            "final_cohesion": cohesion[:, -1],
+            "min_cohesion": cohesion.min(axis=1),
+            "min_cohesion_step": cohesion.argmin(axis=1).astype(np.int64),
+            "final_capacity": self.series["capacity"][:, -1],
+        }
+        for index, name in enumerate(MEMBERS):
+            table[f"final_alignment_{name}"] = self.series["alignment"][:, -1, index]
+            table[f"final_trust_{name}"] = self.series["trust"][:, -1, index]
+            table[f"freeze_step_{name}"] = _optional_steps(self.freeze_step[:, index])
+        first_step, first_member = self.first_freeze()
+        table["first_freeze_step"] = _optional_steps(first_step)
+        table["first_freeze_member"] = pd.array(
+            [None if member is None else str(member) for member in first_member], dtype="string"
+        )
+        counts = (
+            self.events.groupby(["run", "kind"]).size().unstack("kind", fill_value=0)
+            if len(self.events)
+            else pd.DataFrame(index=pd.RangeIndex(0))
+        )
+        for kind, name in COUNTED_EVENTS.items():
+            column = counts[kind] if kind in counts else pd.Series(dtype=np.int64)
+            table[name] = column.reindex(range(runs), fill_value=0).to_numpy(np.int64)
+        return pd.DataFrame(table)
+
     def run_result(self, run: int) -> RunResult:
         """One run as a :class:`RunResult`, comparable with ``sim.run`` (needs time series and
         events recorded)."""
@@ -271,6 +309,41 @@ class BatchResult:
             events=log,
             summary=summarise(series, log),
         )
+
+
+def _optional_steps(steps: IntArray) -> pd.Series:
+    """Steps as a nullable integer column, empty where the step is -1 (it did not happen)."""
+    return pd.Series(steps, dtype="Int64").mask(steps < 0)
+
+
+def replicate_tables(
+    batch: BatchResult, scenario: str, first_replicate: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The batch's time series, events and summary as replicate tables.
+
+    Each table starts with ``scenario``, ``replicate`` (``first_replicate`` + the run's index)
+    and ``seed``, then the columns of :data:`sim.result.TIMESERIES_COLUMNS`,
+    :data:`sim.events.COLUMNS` and the summary's keys; the batch needs its time series and
+    events recorded.
+    """
+    if batch.events is None:
+        raise ValueError("replicate tables need simulate(..., timeseries=True, events=True)")
+
+    def identified(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+        run = frame["run"].to_numpy(np.int64)
+        table = frame.drop(columns="run")[list(columns)]
+        table.insert(0, "seed", batch.seeds[run])
+        table.insert(0, "replicate", run + first_replicate)
+        table.insert(0, "scenario", scenario)
+        return table
+
+    summary = batch.summary()
+    columns = [column for column in summary.columns if column not in ("run", "seed")]
+    return (
+        identified(batch.timeseries(), TIMESERIES_COLUMNS),
+        identified(batch.events, EVENT_COLUMNS),
+        identified(summary, columns),
+    )
 
 
 def simulate(

@@ -15,17 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from sim import schema
-from sim.batch import BatchResult, simulate
+from sim.batch import replicate_tables, simulate
 from sim.draws import derive_seeds
-from sim.events import COLUMNS as EVENT_COLUMNS
-from sim.result import COUNTED_EVENTS, TIMESERIES_COLUMNS
 from sim.scenario import Scenario
 
 
@@ -74,10 +68,10 @@ def run_comparison(
     series, logs, summaries = [], [], []
     for scenario in scenarios:
         batch = simulate(scenario, seeds, steps=horizon, timeseries=True, events=True)
-        series.append(_identified(batch.timeseries(), scenario.name, batch, TIMESERIES_COLUMNS))
-        assert batch.events is not None
-        logs.append(_identified(batch.events, scenario.name, batch, EVENT_COLUMNS))
-        summaries.append(batch_summary(batch).assign(scenario=scenario.name))
+        timeseries, events, summary_table = replicate_tables(batch, scenario.name)
+        series.append(timeseries)
+        logs.append(events)
+        summaries.append(summary_table)
     summary = pd.concat(summaries, ignore_index=True)
     first = ["scenario", "replicate", "seed"]
     summary = summary[[*first, *(c for c in summary.columns if c not in first)]]
@@ -90,60 +84,3 @@ def run_comparison(
         events=pd.concat(logs, ignore_index=True),
         summary=summary,
     )
-
-
-def _identified(
-    frame: pd.DataFrame, scenario: str, batch: BatchResult, columns: Sequence[str]
-) -> pd.DataFrame:
-    """A batch table with ``scenario``, ``replicate`` and ``seed`` first (``run`` dropped)."""
-    replicate = frame["run"].to_numpy(np.int64)
-    table = frame.drop(columns="run")[list(columns)]
-    table.insert(0, "seed", batch.seeds[replicate])
-    table.insert(0, "replicate", replicate)
-    table.insert(0, "scenario", scenario)
-    return table
-
-
-def batch_summary(batch: BatchResult) -> pd.DataFrame:
-    """The per-run summary of :func:`sim.result.summarise`, for every run of a batch at once.
-
-    Needs the batch's time series and events. Columns: ``replicate``, ``seed`` and the keys of
-    ``summarise`` (a member that did not freeze has an empty ``freeze_step_<member>``).
-    """
-    if batch.series is None or batch.events is None:
-        raise ValueError("batch_summary needs simulate(..., timeseries=True, events=True)")
-    runs = batch.runs
-    cohesion = batch.series["cohesion"]
-    table: dict[str, Any] = {
-        "replicate": np.arange(runs, dtype=np.int64),
-        "seed": batch.seeds,
-        "initial_cohesion": cohesion[:, 0],
-        "final_cohesion": cohesion[:, -1],
-        "min_cohesion": cohesion.min(axis=1),
-        "min_cohesion_step": cohesion.argmin(axis=1).astype(np.int64),
-        "final_capacity": batch.series["capacity"][:, -1],
-    }
-    for index, name in enumerate(schema.MEMBERS):
-        table[f"final_alignment_{name}"] = batch.series["alignment"][:, -1, index]
-        table[f"final_trust_{name}"] = batch.series["trust"][:, -1, index]
-        steps = batch.freeze_step[:, index]
-        table[f"freeze_step_{name}"] = _optional_steps(steps)
-    first_step, first_member = batch.first_freeze()
-    table["first_freeze_step"] = _optional_steps(first_step)
-    table["first_freeze_member"] = pd.array(
-        [None if member is None else str(member) for member in first_member], dtype="string"
-    )
-    counts = (
-        batch.events.groupby(["run", "kind"]).size().unstack("kind", fill_value=0)
-        if len(batch.events)
-        else pd.DataFrame(index=pd.RangeIndex(0))
-    )
-    for kind, name in COUNTED_EVENTS.items():
-        column = counts[kind] if kind in counts else pd.Series(dtype=np.int64)
-        table[name] = column.reindex(range(runs), fill_value=0).to_numpy(np.int64)
-    return pd.DataFrame(table)
-
-
-def _optional_steps(steps: npt.NDArray[np.int64]) -> pd.Series:
-    """Steps as a nullable integer column, empty where the step is -1 (it did not happen)."""
-    return pd.Series(steps, dtype="Int64").mask(steps < 0)

@@ -20,13 +20,16 @@ import pandas as pd
 from scipy import stats
 
 from sim import schema
+from sim.batch import replicate_tables, simulate
 from sim.draws import derive_seeds
 from sim.events import COLUMNS as EVENT_COLUMNS
 from sim.result import TIMESERIES_COLUMNS
 from sim.scenario import Scenario, load
-from sim.simulate import run
 
-#: Called after each replicate with (replicates done, replicates in all).
+#: Replicates run together by the batch engine between two progress reports.
+CHUNK = 50
+
+#: Called as replicates finish with (replicates done, replicates in all).
 Progress = Callable[[int, int], None]
 
 #: Columns that say which run a row belongs to, first in every table of a replicate set.
@@ -87,43 +90,31 @@ def run_replicates(
     seeds = tuple(derive_seeds(seed, replicates))
     series: list[pd.DataFrame] = []
     logs: list[pd.DataFrame] = []
-    rows: list[dict[str, Any]] = []
-    for replicate, replicate_seed in enumerate(seeds):
-        result = run(resolved, seed=replicate_seed, steps=horizon)
-        series.append(_identified(result.timeseries, resolved.name, replicate, replicate_seed))
-        logs.append(_identified(result.events, resolved.name, replicate, replicate_seed))
-        frozen = result.events[result.events["kind"] == FREEZE]
-        months = dict(zip(frozen["member"], frozen["date"], strict=True))
-        rows.append(
-            {
-                "scenario": resolved.name,
-                "replicate": replicate,
-                "seed": replicate_seed,
-                **result.summary,
-                **{f"freeze_month_{name}": months.get(name) for name in schema.MEMBERS},
-            }
-        )
+    summaries: list[pd.DataFrame] = []
+    for first in range(0, replicates, CHUNK):
+        chunk = seeds[first : first + CHUNK]
+        batch = simulate(resolved, chunk, steps=horizon, timeseries=True, events=True)
+        timeseries, events, summary = replicate_tables(batch, resolved.name, first)
+        series.append(timeseries)
+        logs.append(events)
+        summaries.append(summary)
         if progress is not None:
-            progress(replicate + 1, replicates)
-    timeseries = _concat(series, TIMESERIES_COLUMNS)
+            progress(first + len(chunk), replicates)
     events = _concat(logs, EVENT_COLUMNS)
+    summary = pd.concat(summaries, ignore_index=True)
+    frozen = events[events["kind"] == FREEZE]
+    for name in schema.MEMBERS:
+        months = frozen[frozen["member"] == name].set_index("replicate")["date"]
+        summary[f"freeze_month_{name}"] = summary["replicate"].map(months)
     return ReplicateSet(
         scenario=resolved,
         master_seed=seed,
         seeds=seeds,
         steps=horizon,
-        timeseries=timeseries,
+        timeseries=_concat(series, TIMESERIES_COLUMNS),
         events=events,
-        summary=_summary_frame(rows),
+        summary=_summary_frame(summary),
     )
-
-
-def _identified(frame: pd.DataFrame, scenario: str, replicate: int, seed: int) -> pd.DataFrame:
-    framed = frame.copy()
-    framed.insert(0, "seed", np.uint64(seed))
-    framed.insert(0, "replicate", np.int64(replicate))
-    framed.insert(0, "scenario", scenario)
-    return framed
 
 
 def _concat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
@@ -132,8 +123,7 @@ def _concat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
     return joined.astype({"replicate": "int64", "seed": "uint64"})
 
 
-def _summary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
+def _summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
     steps = ["first_freeze_step", *(f"freeze_step_{name}" for name in schema.MEMBERS)]
     texts = ["first_freeze_member", *(f"freeze_month_{name}" for name in schema.MEMBERS)]
     types: dict[str, str] = {"replicate": "int64", "seed": "uint64"}

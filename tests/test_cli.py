@@ -256,3 +256,32 @@ def test_a_real_process_reports_a_bad_file_in_one_line_with_status_2(tmp_path: P
         f"csto: error: {bad}:8: members.Armenia.alignment: expected a number in [0, 1], got 'low'"
     ]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        (["run", "baseline-2022", "--replicates", "0"], "'--replicates'"),
+        (["run", "baseline-2022", "--bogus"], "No such option: --bogus"),
+        (["run"], "Missing argument 'SCENARIO'"),
+        (["sweep", "capacity", "--workers", "x"], "'--workers'"),
+    ],
+)
+def test_a_real_process_reports_a_command_line_mistake_in_one_line(
+    arguments: list[str], fragment: str, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("csto: error: ") and fragment in lines[0], lines[0]
+    assert "help" in lines[0]
+    assert list(tmp_path.iterdir()) == []

@@ -13,7 +13,7 @@ from scipy import stats
 
 from sim import output, replicates, schema
 from sim.draws import derive_seeds
-from sim.replicates import describe, freezes, member_outcomes, run_replicates
+from sim.replicates import CHUNK, describe, freezes, member_outcomes, run_replicates
 from sim.scenario import load
 from sim.simulate import run
 
@@ -48,12 +48,13 @@ def test_replicates_do_not_depend_on_how_many_are_run() -> None:
     )
 
 
-def test_progress_is_reported_after_each_replicate() -> None:
+def test_progress_is_reported_as_chunks_of_replicates_finish() -> None:
     calls: list[tuple[int, int]] = []
+    total = CHUNK + 3
     run_replicates(
-        "baseline-2022", 1, 3, 2, progress=lambda done, total: calls.append((done, total))
+        "baseline-2022", 1, total, 2, progress=lambda done, total: calls.append((done, total))
     )
-    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert calls == [(CHUNK, total), (total, total)]
 
 
 def test_at_least_one_replicate() -> None:

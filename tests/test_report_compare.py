@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from sim import report
 from sim.batch import simulate
 from sim.cli import app
-from sim.compare import batch_summary, run_comparison
+from sim.compare import run_comparison
 from sim.scenario import load
 
 DATA = Path(__file__).resolve().parent / "data" / "reports"
@@ -129,7 +129,7 @@ def test_compare_refuses_bad_input_in_one_line(
 def test_batch_summary_equals_the_per_run_summary() -> None:
     scenario = load(DATA / "fragile.toml")
     batch = simulate(scenario, [3, 5, 8], steps=36, timeseries=True, events=True)
-    table = batch_summary(batch)
+    table = batch.summary()
     froze = 0
     for run in range(3):
         expected = batch.run_result(run).summary

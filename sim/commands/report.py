@@ -92,7 +92,7 @@ def report_command(
         typer.Option(
             "--out",
             "-o",
-            help="HTML file to write [default: RESULTS_DIR/report.html].",
+            help="HTML file to write (default: RESULTS_DIR/report.html).",
             show_default=False,
         ),
     ] = None,

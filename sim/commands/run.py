@@ -95,7 +95,7 @@ def run_command(
             "-t",
             min=1,
             max=MAX_STEPS,
-            help="Months to simulate [default: the scenario's horizon_months].",
+            help="Months to simulate (default: the scenario's horizon_months).",
             show_default=False,
         ),
     ] = None,
