@@ -24,7 +24,15 @@ import pandas as pd
 from sim import draws, params, rules, schema
 from sim.events import COLUMNS as EVENT_COLUMNS
 from sim.events import KIND_ORDER, PHASE, explain
-from sim.result import COUNTED_EVENTS, TIMESERIES_COLUMNS, RunResult, step_date, summarise
+from sim.result import (
+    ALLIANCE_COLUMNS,
+    COUNTED_EVENTS,
+    MEMBER_COLUMNS,
+    TIMESERIES_COLUMNS,
+    RunResult,
+    step_date,
+    summarise,
+)
 from sim.scenario import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -35,22 +43,6 @@ MEMBERS = schema.MEMBERS
 N_MEMBERS = len(MEMBERS)
 N_PAIRS = len(schema.PAIRS)
 ORIGINS = ("model", "scenario")
-
-#: Member-level columns recorded in the time series (besides the alliance-level ones).
-MEMBER_SERIES = (
-    "alignment",
-    "preferred_alignment",
-    "trust",
-    "dependence",
-    "energy_transit",
-    "security_ties",
-    "economic_ties",
-    "outside_options",
-    "fear",
-    "grievance",
-    "frozen",
-)
-ALLIANCE_SERIES = ("capacity", "threat_posture", "cohesion", "action_record", "strain")
 
 
 @dataclass
@@ -247,9 +239,9 @@ class BatchResult:
             ],
             "member": np.array(MEMBERS, dtype=object)[member_index],
         }
-        for name in ALLIANCE_SERIES:
+        for name in ALLIANCE_COLUMNS:
             columns[name] = self.series[name][runs].repeat(N_MEMBERS, axis=-1).reshape(-1)
-        for name in MEMBER_SERIES:
+        for name in MEMBER_COLUMNS:
             columns[name] = self.series[name][runs].reshape(-1)
         frame = pd.DataFrame(columns)
         frame["frozen"] = frame["frozen"].astype(bool)
@@ -433,8 +425,8 @@ class _Engine:
         if record_series:
             shape_alliance = (runs, horizon + 1)
             shape_member = (runs, horizon + 1, N_MEMBERS)
-            self.series = {name: np.zeros(shape_alliance) for name in ALLIANCE_SERIES}
-            self.series.update({name: np.zeros(shape_member) for name in MEMBER_SERIES})
+            self.series = {name: np.zeros(shape_alliance) for name in ALLIANCE_COLUMNS}
+            self.series.update({name: np.zeros(shape_member) for name in MEMBER_COLUMNS})
             self._record(0)
 
     # --- the step, phase by phase, as in CSTOModel.step --------------------------------------

@@ -75,6 +75,30 @@ def png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def mean_line(
+    ax: Axes, data: pd.DataFrame, index: int, label: str, markersize: float, **line: Any
+) -> None:
+    """A mean line over months (``date``, ``mean``) with its shaded 95% interval of the mean."""
+    look = style(index)
+    ax.fill_between(
+        data["date"],
+        data["ci_low"].fillna(data["mean"]),
+        data["ci_high"].fillna(data["mean"]),
+        color=look["color"],
+        alpha=0.25,
+        linewidth=0,
+    )
+    ax.plot(
+        data["date"],
+        data["mean"],
+        label=label,
+        markersize=markersize,
+        markevery=max(1, len(data) // 8),
+        **line,
+        **look,
+    )
+
+
 def _band(ax: Axes, x: Any, data: pd.DataFrame, index: int, label: str | None = None) -> None:
     """Mean line, shaded 95% interval of the mean, dashed middle-95% range."""
     look = style(index)
@@ -130,24 +154,7 @@ def member_lines(bands: Mapping[str, pd.DataFrame], ylabels: Mapping[str, str]) 
         for ax, (column, band) in zip(flat, bands.items(), strict=True):
             for index, name in enumerate(schema.MEMBERS):
                 data = band[band["member"] == name]
-                look = style(index)
-                ax.fill_between(
-                    data["date"],
-                    data["ci_low"].fillna(data["mean"]),
-                    data["ci_high"].fillna(data["mean"]),
-                    color=look["color"],
-                    alpha=0.25,
-                    linewidth=0,
-                )
-                ax.plot(
-                    data["date"],
-                    data["mean"],
-                    label=name,
-                    linewidth=1.6,
-                    markersize=4,
-                    markevery=max(1, len(data) // 8),
-                    **look,
-                )
+                mean_line(ax, data, index, name, markersize=4, linewidth=1.6)
             ax.set_ylim(0, 1)
             ax.set_ylabel(ylabels.get(column, column))
             ax.set_xlabel("Month")

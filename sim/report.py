@@ -481,23 +481,7 @@ def _member_scenarios_figure(bands: pd.DataFrame, names: Sequence[str]) -> Any:
         for ax, member in zip(flat, schema.MEMBERS, strict=False):
             for index, name in enumerate(names):
                 data = bands[(bands["member"] == member) & (bands["scenario"] == name)]
-                look = plots.style(index)
-                ax.fill_between(
-                    data["date"],
-                    data["ci_low"].fillna(data["mean"]),
-                    data["ci_high"].fillna(data["mean"]),
-                    color=look["color"],
-                    alpha=0.25,
-                    linewidth=0,
-                )
-                ax.plot(
-                    data["date"],
-                    data["mean"],
-                    label=name,
-                    markersize=3,
-                    markevery=max(1, len(data) // 8),
-                    **look,
-                )
+                plots.mean_line(ax, data, index, name, markersize=3)
             ax.set_title(member)
             ax.set_ylim(0, 1)
             ax.set_ylabel("Alignment (0 exit – 1 loyal)")

@@ -15,15 +15,8 @@ from sim.scenario import month_label
 
 #: Columns of the time series, one row per step and member; Russia's and the alliance's
 #: values repeat on each member's row.
-TIMESERIES_COLUMNS = (
-    "step",
-    "date",
-    "member",
-    "capacity",
-    "threat_posture",
-    "cohesion",
-    "action_record",
-    "strain",
+ALLIANCE_COLUMNS = ("capacity", "threat_posture", "cohesion", "action_record", "strain")
+MEMBER_COLUMNS = (
     "alignment",
     "preferred_alignment",
     "trust",
@@ -36,6 +29,7 @@ TIMESERIES_COLUMNS = (
     "grievance",
     "frozen",
 )
+TIMESERIES_COLUMNS = ("step", "date", "member", *ALLIANCE_COLUMNS, *MEMBER_COLUMNS)
 
 
 #: Event kinds counted in the summary, and the summary's name for each count.

@@ -20,14 +20,11 @@ The readers (:func:`read_sweep`, :func:`read_design`, :func:`read_timeseries`,
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import json
 import math
 import os
-import platform
 import re
 import secrets
-import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
+from sim import output
 from sim.sweep.spec import INT_OUTCOMES, SweepError
 
 MANIFEST: Final = "manifest.json"
@@ -57,7 +55,8 @@ CHUNK_RUNS_TIMESERIES: Final = 250
 MIN_CHUNK_RUNS: Final = 200
 _CHUNK = re.compile(r"^chunk-(\d{6,})\.parquet$")
 _TMP_MARK: Final = ".tmp-"
-_PACKAGES: Final = ("numpy", "mesa", "scipy", "pandas", "pyarrow", "SALib", "dask", "distributed")
+#: Versions a sweep's manifest records besides those of :data:`sim.output.PACKAGES`.
+_PACKAGES: Final = ("SALib", "dask", "distributed")
 
 
 def chunk_name(index: int) -> str:
@@ -198,14 +197,8 @@ def now() -> str:
 
 
 def package_versions() -> dict[str, str]:
-    """Python's, this package's and the numeric libraries' versions."""
-    found = {"python": platform.python_version(), "sim": sim_version}
-    for name in _PACKAGES:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
+    """Python's, this package's and the numeric and distributed libraries' versions."""
+    return {"sim": sim_version, **output.package_versions((*output.PACKAGES, *_PACKAGES))}
 
 
 def git_state() -> dict[str, Any]:
@@ -216,22 +209,7 @@ def git_state() -> dict[str, Any]:
 
 @functools.cache
 def _git_state() -> dict[str, Any]:
-    root = Path(__file__).resolve().parent.parent.parent
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    if not commit:
-        return {"commit": "unknown", "dirty": None}
-    status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": None if status is None else bool(status)}
+    return output.git_commit()
 
 
 # --- opening a folder for a sweep ----------------------------------------------------------

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
 from sim import batch, schema
-from sim.result import TIMESERIES_COLUMNS, step_date
+from sim.result import ALLIANCE_COLUMNS, TIMESERIES_COLUMNS, step_date
 from sim.scenario import Scenario
 from sim.sweep.spec import FLOAT_OUTCOMES, INT_OUTCOMES
 
@@ -277,7 +277,7 @@ class _ChunkState:
         }
         for name in TIMESERIES_COLUMNS[3:]:
             array = result.series[name][finite]
-            if name in batch.ALLIANCE_SERIES:
+            if name in ALLIANCE_COLUMNS:
                 flat = np.repeat(array.reshape(-1), members)
             else:
                 flat = array.reshape(-1)
