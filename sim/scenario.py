@@ -121,13 +121,14 @@ class Scenario:
                 raise ScenarioError(origin, path, _unknown_message(path))
             checked = _check_value(origin, path, spec, new)
             old = values.get(path)
+            keep = old is not None and _within(checked, old)
             values[path] = Value(
                 path,
                 checked,
                 f"set by {origin}",
                 origin,
-                old.low if old else None,
-                old.high if old else None,
+                old.low if keep and old is not None else None,
+                old.high if keep and old is not None else None,
             )
         return Scenario(
             self.name, self.title, self.narrative, self.files, self.digest, values, self.events
@@ -316,17 +317,14 @@ def _resolve(chain: list[_Raw]) -> Scenario:
         flat = _flatten(raw, is_root)
         for path, entry in flat.items():
             old = values.get(path)
-            if is_root or (isinstance(entry, Value) and entry.source):
+            if is_root:
                 values[path] = entry
-            else:
-                values[path] = Value(
-                    path,
-                    entry.value,
-                    f"set by scenario {raw.path.stem}",
-                    str(raw.path),
-                    entry.low if entry.low is not None else (old.low if old else None),
-                    entry.high if entry.high is not None else (old.high if old else None),
-                )
+                continue
+            low, high = entry.low, entry.high
+            if low is None and old is not None and old.has_range and _within(entry.value, old):
+                low, high = old.low, old.high  # the parent's range still brackets the value
+            source = entry.source or f"set by scenario {raw.path.stem}"
+            values[path] = Value(path, entry.value, source, str(raw.path), low, high)
         events = _merge_events(raw, events)
     leaf_file = chain[-1]
     _check_complete(chain[0], values)
@@ -348,6 +346,16 @@ def _resolve(chain: list[_Raw]) -> Scenario:
     )
     _check_consistency(chain, final)
     return final
+
+
+def _within(value: Any, parent: Value) -> bool:
+    """Whether a numeric value lies inside the parent value's range."""
+    return (
+        isinstance(value, int | float)
+        and parent.low is not None
+        and parent.high is not None
+        and parent.low <= value <= parent.high
+    )
 
 
 def _unknown_message(path: str) -> str:
@@ -724,11 +732,13 @@ def _check_consistency(chain: list[_Raw], scenario: Scenario) -> None:
                 f"missing: the '{shape}' capacity shape needs {', '.join(needs)}",
                 about="russia.capacity.shape",
             )
+    drain = values.get("russia.capacity.drain_per_month")
     if (
         shape == "constant"
-        and values.get("russia.capacity.drain_per_month")
-        and (scenario["russia.capacity.drain_per_month"] != 0)
-    ):
+        and drain is not None
+        and drain.value != 0
+        and drain.file == values["russia.capacity.shape"].file
+    ):  # an inherited drain is simply not used by a constant path; one set beside it is a slip
         fail(
             "russia.capacity.drain_per_month",
             "a 'constant' capacity path must have drain_per_month = 0",
