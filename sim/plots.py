@@ -389,18 +389,8 @@ def responses(
 ) -> Figure:
     """The response of one outcome to each swept parameter: a panel per parameter."""
     count = len(curves)
-    columns = min(count, 3)
-    rows = -(-count // columns)
     with _context():
-        fig, axes = plt.subplots(
-            rows,
-            columns,
-            figsize=(4.3 * columns, 3.5 * rows + 0.4),
-            sharey=True,
-            layout="constrained",
-            squeeze=False,
-        )
-        flat = list(axes.flat)
+        fig, flat, columns = _panel_grid(count)
         binary = outcome == "froze" or outcome.startswith("froze_")
         for index, (ax, (parameter, curve)) in enumerate(zip(flat, curves.items(), strict=False)):
             shown = curve.drop(columns=["low", "high"]) if binary else curve
@@ -435,21 +425,26 @@ def responses(
     return fig
 
 
+def _panel_grid(count: int) -> tuple[Figure, list[Axes], int]:
+    """A figure with ``count`` panels (one per swept parameter), at most three a row."""
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(4.3 * columns, 3.5 * rows + 0.4),
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
+    )
+    return fig, list(axes.flat), columns
+
+
 def member_responses(curves: Mapping[str, Mapping[str, pd.DataFrame]]) -> Figure:
     """Each member's final alignment against each swept parameter (means only)."""
     count = len(curves)
-    columns = min(count, 3)
-    rows = -(-count // columns)
     with _context():
-        fig, axes = plt.subplots(
-            rows,
-            columns,
-            figsize=(4.3 * columns, 3.5 * rows + 0.4),
-            sharey=True,
-            layout="constrained",
-            squeeze=False,
-        )
-        flat = list(axes.flat)
+        fig, flat, _ = _panel_grid(count)
         for ax, (parameter, by_member) in zip(flat, curves.items(), strict=False):
             for index, (member, curve) in enumerate(by_member.items()):
                 ax.plot(curve["x"], curve["mean"], label=member, markersize=4, **style(index))
