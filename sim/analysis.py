@@ -34,7 +34,7 @@ from scipy import optimize, stats
 
 from sim import schema
 from sim.replicates import LEVEL, describe
-from sim.scenario import month_label
+from sim.result import event_month, step_date
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -78,14 +78,8 @@ def month_words(month: str) -> str:
     return f"{calendar.month_name[int(number)]} {int(year)}"
 
 
-def event_month(start: str, step: int) -> str:
-    """The "YYYY-MM" month an event logged at ``step`` happened in (step 1 is the start month)."""
-    return month_label(start, step - 1)
-
-
-def series_month(start: str, step: int) -> str:
-    """The "YYYY-MM-01" date a time-series row at ``step`` stands for (the state after step)."""
-    return month_label(start, step) + "-01"
+#: The "YYYY-MM-01" date a time-series row at ``step`` stands for (the state after step).
+series_month = step_date
 
 
 # --- estimates over replicates ---------------------------------------------------------------

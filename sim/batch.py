@@ -30,6 +30,7 @@ from sim.result import (
     MEMBER_COLUMNS,
     TIMESERIES_COLUMNS,
     RunResult,
+    event_month,
     step_date,
     summarise,
 )
@@ -148,7 +149,7 @@ class _EventBuffer:
         frame = frame.sort_values(
             ["run", "step", "phase", "member", "sequence", "counterpart"], kind="stable"
         )
-        frame["date"] = [params_date(start, int(step)) for step in frame["step"]]
+        frame["date"] = [event_month(start, int(step)) for step in frame["step"]]
         frame["explanation"] = [
             explain(k, m, c, v, t, e)
             for k, m, c, v, t, e in zip(
@@ -162,13 +163,6 @@ class _EventBuffer:
             )
         ]
         return frame[["run", *EVENT_COLUMNS]].reset_index(drop=True)
-
-
-def params_date(start: str, step: int) -> str:
-    """The "YYYY-MM" month that step ``step`` simulates."""
-    from sim.scenario import month_label
-
-    return month_label(start, step - 1)
 
 
 @dataclass

@@ -15,7 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from sim import rules, schema
-from sim.scenario import Scenario, ScenarioEvent, month_index, month_label
+from sim.result import event_month
+from sim.scenario import Scenario, ScenarioEvent, month_index
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -41,7 +42,7 @@ class Plan:
 
     def date(self, step: int) -> str:
         """The "YYYY-MM" month that step ``step`` (1-based) simulates."""
-        return month_label(self.start, step - 1)
+        return event_month(self.start, step)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,11 @@ COUNTED_EVENTS = {
 }
 
 
+def event_month(start: str, step: int) -> str:
+    """The "YYYY-MM" month an event logged at ``step`` happened in (step 1 is the start month)."""
+    return month_label(start, step - 1)
+
+
 def step_date(start: str, step: int) -> str:
     """The date a time-series row stands for: step 0 is the first day of the start month, step
     ``s`` the first day of the month after the ``s``-th simulated month (the state at its end)."""
