@@ -11,8 +11,8 @@ test:
 	scripts/uvrun pytest -n 2
 
 lint:
-	scripts/uvrun ruff check sim tests benchmarks
-	scripts/uvrun ruff format --check sim tests benchmarks
+	scripts/uvrun ruff check sim tests benchmarks scripts
+	scripts/uvrun ruff format --check sim tests benchmarks scripts
 	scripts/uvrun mypy
 
 bench:

@@ -52,8 +52,8 @@ def part_mesa(processes: int, replicates: int) -> dict[str, Any]:
     import numpy as np
     from mesa.batchrunner import batch_run
 
-    from sim.draws import derive_seeds
-    from sim.model import CSTOModel
+    from sim.mesa.model import CSTOModel
+    from sim.model.draws import derive_seeds
 
     seeds = derive_seeds(MASTER_SEED, replicates)
     parameters = {

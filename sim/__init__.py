@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.result import RunResult
+    from sim.results.run import RunResult
     from sim.scenario import Scenario, ScenarioError, load
     from sim.simulate import run
 
@@ -20,9 +20,9 @@ __all__ = ["RunResult", "Scenario", "ScenarioError", "load", "run"]
 __version__ = "0.1.0"
 
 #: Public names and the module each comes from, imported on first use (PEP 562), so that
-#: ``import sim.batch`` in a sweep's worker process does not load Mesa.
+#: ``import sim.engine`` in a sweep's worker process does not load Mesa.
 _LAZY = {
-    "RunResult": "sim.result",
+    "RunResult": "sim.results.run",
     "Scenario": "sim.scenario",
     "ScenarioError": "sim.scenario",
     "load": "sim.scenario",

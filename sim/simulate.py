@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import schema
-from sim.agents import Member
-from sim.model import CSTOModel
-from sim.result import TIMESERIES_COLUMNS, RunResult, events_frame, step_date, summarise
-from sim.scenario import Scenario, load
+from sim.mesa.agents import Member
+from sim.mesa.model import CSTOModel
+from sim.results.run import TIMESERIES_COLUMNS, RunResult, events_frame, step_date, summarise
+from sim.scenario import Scenario, load, schema
 
 
 def run(

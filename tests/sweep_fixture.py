@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import schema
-from sim.draws import derive_seeds
+from sim.model.draws import derive_seeds
+from sim.scenario import schema
 
 CAPACITY = "russia.capacity.initial"
 OTHER = "mechanisms.alignment_bias"

@@ -19,7 +19,8 @@ from sweep_fixture import (
     salib_problem,
 )
 
-from sim import analysis, schema
+from sim.report import analysis
+from sim.scenario import schema
 
 
 def test_module_doctests_pass() -> None:

@@ -26,7 +26,7 @@ from csto_cli import ROOT, SCENARIOS, assert_one_line_error, files_under, invoke
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sim import schema
+from sim.scenario import schema
 
 BROKEN = ROOT / "tests" / "data" / "broken"
 RUN_SMALL = ("--steps", "2", "--replicates", "1", "--no-figures", "--quiet")

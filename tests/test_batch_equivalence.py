@@ -1,4 +1,4 @@
-"""The batch engine (sim.batch) against the reference Mesa model (sim.model.CSTOModel).
+"""The batch engine (sim.engine) against the reference Mesa model (sim.mesa.model.CSTOModel).
 
 For random design points (random values of many sweepable paths, drawn inside the scenario's
 ranges) and random seeds, the vectorised engine must give the Mesa model's trajectories to
@@ -16,12 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import schema
-from sim.batch import BatchResult, simulate
-from sim.events import KINDS
-from sim.model import CSTOModel
-from sim.result import RunResult
-from sim.scenario import Scenario, load
+from sim.engine import BatchResult, simulate
+from sim.mesa.model import CSTOModel
+from sim.model.events import KINDS
+from sim.results.run import RunResult
+from sim.scenario import Scenario, load, schema
 from sim.simulate import result_from_model
 
 TOLERANCE = 1e-12

@@ -11,9 +11,8 @@ import pandas as pd
 import pytest
 from csto_cli import ROOT, SCENARIOS, assert_one_line_error, files_under, invoke
 
-from sim import schema
-from sim.draws import derive_seeds
-from sim.scenario import available, load
+from sim.model.draws import derive_seeds
+from sim.scenario import available, load, schema
 
 DATA_FILES = ("timeseries.parquet", "events.csv", "summary.csv", "manifest.json")
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from csto_cli import ROOT, invoke
 
-from sim import schema
-from sim.events import COLUMNS as EVENT_COLUMNS
-from sim.result import TIMESERIES_COLUMNS
+from sim.model.events import COLUMNS as EVENT_COLUMNS
+from sim.results.run import TIMESERIES_COLUMNS
+from sim.scenario import schema
 
 DOC = ROOT / "docs" / "cli.md"
 TEXT = DOC.read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ import matplotlib.dates as mdates
 import pandas as pd
 import pytest
 
-from sim import figures, schema
-from sim.replicates import ReplicateSet, run_replicates
-from sim.scenario import load
+from sim.report import figures
+from sim.results.replicates import ReplicateSet, run_replicates
+from sim.scenario import load, schema
 
 
 @pytest.fixture(scope="module")

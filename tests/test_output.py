@@ -15,10 +15,10 @@ from csto_cli import ROOT, assert_one_line_error, files_under, invoke
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import output, schema
-from sim.draws import derive_seeds
-from sim.replicates import run_replicates
-from sim.scenario import load
+from sim.model.draws import derive_seeds
+from sim.results import folder as output
+from sim.results.replicates import run_replicates
+from sim.scenario import load, schema
 
 DATA_FILES = ("timeseries.parquet", "timeseries.csv", "events.csv", "summary.csv")
 ARGS = ("run", "baseline-2022", "--seed", "5", "--replicates", "3", "--steps", "8", "--csv")
@@ -69,7 +69,7 @@ def test_an_interruption_while_writing_leaves_nothing_that_looks_finished(
 def test_an_interruption_while_running_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sim.commands import run as run_command
+    from sim.cli import run as run_command
 
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt

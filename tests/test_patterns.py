@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import schema
-from sim.batch import BatchResult, simulate
-from sim.scenario import Scenario, load
+from sim.engine import BatchResult, simulate
+from sim.scenario import Scenario, load, schema
 
 SEEDS = list(range(50))
 MEMBER = {name: index for index, name in enumerate(schema.MEMBERS)}

@@ -13,7 +13,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from sweep_fixture import CAPACITY, OTHER, THIRD, design_points, outcomes
 
-from sim import analysis, plots, schema
+from sim.report import analysis, plots
+from sim.scenario import schema
 
 MONTH = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}$")
 DATES = pd.date_range("2022-10-01", periods=13, freq="MS")

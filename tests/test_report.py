@@ -18,8 +18,9 @@ from PIL import Image
 from scipy import stats
 from typer.testing import CliRunner
 
-from sim import analysis, report
+from sim import report
 from sim.cli import app
+from sim.report import analysis
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAGILE = ROOT / "tests" / "data" / "reports" / "fragile.toml"

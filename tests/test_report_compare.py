@@ -13,9 +13,9 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim import report
-from sim.batch import simulate
 from sim.cli import app
-from sim.compare import run_comparison
+from sim.engine import simulate
+from sim.results.compare import run_comparison
 from sim.scenario import load
 
 DATA = Path(__file__).resolve().parent / "data" / "reports"

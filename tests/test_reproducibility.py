@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.batch import simulate
-from sim.model import CSTOModel
+from sim.engine import simulate
+from sim.mesa.model import CSTOModel
 
 
 def test_same_seed_gives_an_identical_run() -> None:
@@ -72,7 +72,7 @@ def test_the_model_can_be_driven_by_mesa_batch_run() -> None:
 
     code = (
         "from mesa.batchrunner import batch_run\n"
-        "from sim.model import CSTOModel\n"
+        "from sim.mesa.model import CSTOModel\n"
         "rows = batch_run(CSTOModel, parameters={'drain_per_month': [0.0, 0.03], 'steps': 12},"
         " rng=[1, 2], max_steps=12, number_processes=1, display_progress=False)\n"
         "by = {(r['drain_per_month'], r['rng']): r['cohesion'] for r in rows}\n"

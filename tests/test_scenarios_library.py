@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from sim import schema
-from sim.replicates import run_replicates
-from sim.scenario import available, load
+from sim.results.replicates import run_replicates
+from sim.scenario import available, load, schema
 
 MASTER_SEED = 2022
 REPLICATES = 20

@@ -18,10 +18,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim import batch, schema
-from sim.draws import derive_seeds
-from sim.result import TIMESERIES_COLUMNS
-from sim.scenario import load
+from sim import engine as batch
+from sim.model.draws import derive_seeds
+from sim.results.run import TIMESERIES_COLUMNS
+from sim.scenario import load, schema
 from sim.sweep import (
     SweepError,
     from_options,

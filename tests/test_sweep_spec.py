@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.draws import derive_seeds
+from sim.model.draws import derive_seeds
 from sim.scenario import load
 from sim.sweep import SweepError, from_options, load_sweep, with_options
 from sim.sweep.design import points

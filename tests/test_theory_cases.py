@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import schema
-from sim.batch import simulate
-from sim.scenario import Scenario, load
+from sim.engine import simulate
+from sim.scenario import Scenario, load, schema
 
 SEEDS = list(range(30))
 

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim import analysis, threshold
-from sim.batch import simulate
 from sim.cli import app
-from sim.draws import derive_seeds
+from sim.engine import simulate
+from sim.model.draws import derive_seeds
+from sim.report import analysis
+from sim.results import threshold
 from sim.scenario import Scenario, available, load
 
 runner = CliRunner()

@@ -33,7 +33,7 @@ import numpy.typing as npt
 import psutil
 import pyarrow.parquet as pq
 
-from sim.draws import derive_seeds
+from sim.model.draws import derive_seeds
 from sim.sweep import design as design_module
 from sim.sweep import store
 from sim.sweep.spec import SweepError, SweepSpec, definition_digest

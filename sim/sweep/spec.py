@@ -24,8 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from sim import schema
-from sim.scenario import Scenario, ScenarioError, load, locate
+from sim.scenario import Scenario, ScenarioError, load, locate, schema
 
 #: The designs a sweep may use.
 DESIGNS: Final = ("grid", "lhs", "sobol", "morris")
@@ -378,7 +377,7 @@ def apply_fixed(where: str, scenario: Scenario, fixed: Sequence[tuple[str, Any]]
     """The scenario with a sweep's fixed values (validated like a child scenario's)."""
     if not fixed:
         return scenario
-    from sim import params
+    from sim.scenario import inputs as params
 
     try:
         changed = scenario.with_values(dict(fixed), origin=f"{where} [fixed]")

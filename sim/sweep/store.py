@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
-from sim import output
+from sim.results import folder as output
 from sim.sweep.spec import INT_OUTCOMES, SweepError
 
 MANIFEST: Final = "manifest.json"
@@ -55,7 +55,7 @@ CHUNK_RUNS_TIMESERIES: Final = 250
 MIN_CHUNK_RUNS: Final = 200
 _CHUNK = re.compile(r"^chunk-(\d{6,})\.parquet$")
 _TMP_MARK: Final = ".tmp-"
-#: Versions a sweep's manifest records besides those of :data:`sim.output.PACKAGES`.
+#: Versions a sweep's manifest records besides those of :data:`sim.results.folder.PACKAGES`.
 _PACKAGES: Final = ("SALib", "dask", "distributed")
 
 

@@ -28,9 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
-from sim import batch, schema
-from sim.result import ALLIANCE_COLUMNS, TIMESERIES_COLUMNS, step_date
-from sim.scenario import Scenario
+from sim import engine as batch
+from sim.results.run import ALLIANCE_COLUMNS, TIMESERIES_COLUMNS, step_date
+from sim.scenario import Scenario, schema
 from sim.sweep.spec import FLOAT_OUTCOMES, INT_OUTCOMES
 
 FloatArray = npt.NDArray[np.float64]

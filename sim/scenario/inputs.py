@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim import rules, schema
-from sim.result import event_month
-from sim.scenario import Scenario, ScenarioEvent, month_index
+from sim.model import rules
+from sim.results.run import event_month
+from sim.scenario import Scenario, ScenarioEvent, month_index, schema
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.events import COLUMNS as EVENT_COLUMNS
+from sim.model.events import COLUMNS as EVENT_COLUMNS
 
 KINDS: Final = ("run", "compare", "threshold", "sweep")
 WRITERS: Final = "csto run, csto sweep, csto compare or csto threshold"

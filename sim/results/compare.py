@@ -1,11 +1,11 @@
 """Scenarios side by side under common random numbers (``csto compare``).
 
-Every scenario is run by the batch engine (:func:`sim.batch.simulate`) with the *same*
-replicate seeds, derived once from the master seed (:func:`sim.draws.derive_seeds`). Replicate
+Every scenario is run by the batch engine (:func:`sim.engine.simulate`) with the *same*
+replicate seeds, derived once from the master seed (:func:`sim.model.draws.derive_seeds`). Replicate
 ``r`` of every scenario therefore faces the same crisis, clash and coercion draws, and the
 difference between two scenarios' outcomes in replicate ``r`` is due to the scenarios alone;
 the paired differences vary much less than independent runs would, so their 95% interval is
-narrow (:func:`sim.analysis.paired_differences`).
+narrow (:func:`sim.report.analysis.paired_differences`).
 
 The tables have the columns of a ``csto run`` results folder plus ``scenario`` first, so a
 comparison folder reads like several run folders stacked.
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.batch import replicate_tables, simulate
-from sim.draws import derive_seeds
+from sim.engine import replicate_tables, simulate
+from sim.model.draws import derive_seeds
 from sim.scenario import Scenario
 
 

@@ -8,7 +8,8 @@ start equals its observed alignment as closely as two numbers allow:
 
     logit(a_i) = steepness * U_i + steepness * bias,   U_i = pull_i - push_i (bias excluded).
 
-Run ``python -m sim.calibrate [SCENARIO]`` to print the fit and its residuals; the baseline's
+Run ``scripts/uvrun python scripts/fit_alignment.py [SCENARIO]`` to print the fit and its
+residuals; the baseline's
 ``mechanisms.alignment_bias`` and ``alignment_steepness`` are this fit, rounded.
 """
 
@@ -19,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import params, rules, schema
-from sim.scenario import Scenario, load
+from sim.model import rules
+from sim.scenario import Scenario, load, schema
+from sim.scenario import inputs as params
 
 
 @dataclass(frozen=True)

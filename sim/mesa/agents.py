@@ -1,7 +1,8 @@
 """The Mesa agents: Russia, the five members and the outside powers.
 
-Each agent holds its own numbers and applies the rules of :mod:`sim.rules` to them. The model
-(:mod:`sim.model`) calls the agents phase by phase, in the order documented in ``docs/model.md``.
+Each agent holds its own numbers and applies the rules of :mod:`sim.model.rules` to them. The
+model (:mod:`sim.mesa.model`) calls the agents phase by phase, in the order documented in
+``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import rules
+from sim.model import rules
 
 if TYPE_CHECKING:
-    from sim.model import CSTOModel
+    from sim.mesa.model import CSTOModel
 
 
 class Russia(mesa.Agent):  # type: ignore[misc]

@@ -1,12 +1,12 @@
 """The Mesa model of CSTO cohesion: one run, stepped month by month.
 
 ``CSTOModel`` is the reference implementation: readable, inspectable, driven by
-``mesa.batch_run`` like any Mesa model. The vectorised engine in :mod:`sim.batch` must give the
+``mesa.batch_run`` like any Mesa model. The vectorised engine in :mod:`sim.engine` must give the
 same trajectories and events (a test checks it to 1e-12).
 
 One step is one month; step 1 simulates the scenario's start month (October 2022 in the
 baseline). All randomness is drawn in ``__init__`` from ``rng`` (the run's seed) by
-:mod:`sim.draws`; Mesa's own generator is seeded from the same number and used only to shuffle
+:mod:`sim.model.draws`; Mesa's own generator is seeded from the same number and used only to shuffle
 the order in which members decide, which the simultaneous update makes irrelevant.
 """
 
@@ -19,10 +19,11 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import draws, params, rules, schema
-from sim.agents import Member, OutsidePower, Russia
-from sim.events import Event
-from sim.scenario import Scenario, ScenarioEvent, load
+from sim.mesa.agents import Member, OutsidePower, Russia
+from sim.model import draws, rules
+from sim.model.events import Event
+from sim.scenario import Scenario, ScenarioEvent, load, schema
+from sim.scenario import inputs as params
 
 #: Typed keyword parameters of the model, each a dotted scenario path (for ``mesa.batch_run``).
 KEYWORD_PATHS: dict[str, str] = {

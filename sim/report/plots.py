@@ -1,7 +1,7 @@
-"""Figures of the reports, drawn from tables computed in :mod:`sim.analysis`.
+"""Figures of the reports, drawn from tables computed in :mod:`sim.report.analysis`.
 
 Every function takes the data it draws (already computed and tested) and returns a matplotlib
-figure; nothing here computes a statistic. Conventions, as in :mod:`sim.figures`: seaborn's
+figure; nothing here computes a statistic. Conventions, as in :mod:`sim.report.figures`: seaborn's
 colour-blind palette; every series also differs by line style and marker, bands by hatching or
 dashed edges, and heatmaps use ``cividis`` (monotonic in lightness), so each figure reads
 printed in greyscale; axes name their units; months are shown as dates.
@@ -28,8 +28,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim import schema
-from sim.analysis import TIMELINE_KINDS, SweepCrossing, outcome_label
+from sim.report.analysis import TIMELINE_KINDS, SweepCrossing, outcome_label
+from sim.scenario import schema
 
 #: Line styles and markers that tell series apart without colour.
 LINESTYLES: Final[tuple[Any, ...]] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)))

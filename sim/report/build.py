@@ -1,7 +1,8 @@
 """Reports: one self-contained HTML file built from a results folder, never by rerunning.
 
-:func:`build` reads a results folder (:mod:`sim.folders`), computes what the report shows
-(:mod:`sim.analysis`), draws it (:mod:`sim.figures`, :mod:`sim.plots`) and assembles a
+:func:`build` reads a results folder (:mod:`sim.results.reader`), computes what the report shows
+(:mod:`sim.report.analysis`), draws it (:mod:`sim.report.figures`, :mod:`sim.report.plots`) and
+assembles a
 :class:`Report`: sections of plain-language sentences, figures with captions that say how to
 read them, tables, and what is needed to reproduce the folder. :func:`render_html` writes it as
 one HTML file: figures are embedded as base64 PNG, the style sheet is inline, there is no
@@ -28,8 +29,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from sim import analysis, folders, schema
-from sim.folders import FolderError, RunFolder, SweepFolder, ThresholdFolder
+from sim.report import analysis
+from sim.results import reader as folders
+from sim.results.reader import FolderError, RunFolder, SweepFolder, ThresholdFolder
+from sim.scenario import schema
 
 #: The outcomes a sweep report shows, in order (those present in the runs).
 SWEEP_OUTCOMES: Final = ("final_cohesion", "min_cohesion", "froze", "drills_cancelled")
@@ -118,7 +121,7 @@ def build(folder: str | Path) -> Report:
 
 
 def _figure(key: str, title: str, fig: Any, caption: str) -> FigureItem:
-    from sim.plots import png
+    from sim.report.plots import png
 
     return FigureItem(key, title, png(fig), caption)
 
@@ -154,7 +157,7 @@ INTERVALS_TEXT: Final = (
 
 def run_report(data: RunFolder) -> Report:
     """The report of a ``csto run`` folder."""
-    from sim import figures, plots
+    from sim.report import figures, plots
 
     manifest = data.manifest
     name = scenario_name(manifest)
@@ -323,7 +326,7 @@ def compare_names(data: RunFolder) -> list[str]:
 def compare_tables(data: RunFolder) -> pd.DataFrame:
     """Paired differences to the baseline for each final outcome (one row per scenario and
     outcome): ``outcome``, ``scenario`` and the columns of
-    :func:`sim.analysis.paired_differences`."""
+    :func:`sim.report.analysis.paired_differences`."""
     names = compare_names(data)
     summary = analysis.add_derived_outcomes(data.summary)
     parts = []
@@ -339,7 +342,7 @@ def compare_tables(data: RunFolder) -> pd.DataFrame:
 def compare_report(data: RunFolder) -> Report:
     """The report of a ``csto compare`` folder: scenarios side by side, differences to the
     baseline with paired 95% intervals."""
-    from sim import plots
+    from sim.report import plots
 
     names = compare_names(data)
     baseline = names[0]
@@ -461,7 +464,7 @@ def compare_report(data: RunFolder) -> Report:
 
 
 def _scenario_member_bands(timeseries: pd.DataFrame) -> pd.DataFrame:
-    from sim.replicates import describe
+    from sim.results.replicates import describe
 
     band = describe(timeseries, "alignment", by=["scenario", "member", "step", "date"])
     band["date"] = pd.to_datetime(band["date"], format="%Y-%m-%d")
@@ -471,7 +474,7 @@ def _scenario_member_bands(timeseries: pd.DataFrame) -> pd.DataFrame:
 def _member_scenarios_figure(bands: pd.DataFrame, names: Sequence[str]) -> Any:
     import matplotlib.pyplot as plt
 
-    from sim import plots
+    from sim.report import plots
 
     with plots._context():
         fig, axes = plt.subplots(
@@ -499,8 +502,8 @@ def _member_scenarios_figure(bands: pd.DataFrame, names: Sequence[str]) -> Any:
 def threshold_report(data: ThresholdFolder) -> Report:
     """The report of a ``csto threshold`` folder: the outcome against constant capacity and
     the critical capacity with its bootstrap interval."""
-    from sim import plots
-    from sim.replicates import describe
+    from sim.report import plots
+    from sim.results.replicates import describe
 
     manifest = data.manifest
     name = scenario_name(manifest)
@@ -587,7 +590,7 @@ METHOD_THRESHOLD: Final = (
 def sweep_report(data: SweepFolder) -> Report:
     """The report of a ``csto sweep`` folder: responses, heatmaps, critical capacity,
     sensitivity indices and failed runs; marked incomplete if runs are missing."""
-    from sim import plots
+    from sim.report import plots
 
     manifest = data.manifest
     name = scenario_name(manifest)
@@ -801,7 +804,7 @@ def _crossing_sentence(crossing: analysis.SweepCrossing) -> str:
 def _sensitivity_section(
     data: SweepFolder, runs: pd.DataFrame, design: str, outcomes: Sequence[str]
 ) -> Section | None:
-    from sim import plots
+    from sim.report import plots
 
     if design not in ("sobol", "morris"):
         return None

@@ -20,9 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from sim import output, schema
-from sim.replicates import ReplicateSet, describe, member_outcomes, run_replicates
-from sim.scenario import Scenario, ScenarioError, available, load, month_label, validate
+from sim.results import folder as output
+from sim.results.replicates import ReplicateSet, describe, member_outcomes, run_replicates
+from sim.scenario import Scenario, ScenarioError, available, load, month_label, schema, validate
 
 #: Exit status of every user error (as for a command-line usage error).
 USER_ERROR = 2

@@ -1,8 +1,8 @@
 """Replicates: one scenario run under many seeds derived from one master seed.
 
 ``run_replicates(scenario, seed, replicates, steps)`` is defined only by those four inputs: the
-per-replicate seeds come from :func:`sim.draws.derive_seeds` before any run starts, so replicate
-``r`` is the same run however the work is done (one process, many, or the batch engine).
+per-replicate seeds come from :func:`sim.model.draws.derive_seeds` before any run starts, so
+replicate ``r`` is the same run however the work is done (one process, many, or the batch engine).
 
 The statistics a results table or a figure shows over replicates (:func:`describe`,
 :func:`member_outcomes`, :func:`freezes`) are computed here, apart from any drawing or printing.
@@ -19,12 +19,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim import schema
-from sim.batch import replicate_tables, simulate
-from sim.draws import derive_seeds
-from sim.events import COLUMNS as EVENT_COLUMNS
-from sim.result import TIMESERIES_COLUMNS
-from sim.scenario import Scenario, load
+from sim.engine import replicate_tables, simulate
+from sim.model.draws import derive_seeds
+from sim.model.events import COLUMNS as EVENT_COLUMNS
+from sim.results.run import TIMESERIES_COLUMNS
+from sim.scenario import Scenario, load, schema
 
 #: Replicates run together by the batch engine between two progress reports.
 CHUNK = 50
@@ -46,9 +45,9 @@ class ReplicateSet:
     """Replicates of one scenario: every table has ``scenario``, ``replicate`` and ``seed`` first.
 
     ``timeseries``: one row per replicate, step and member (columns of
-    :data:`sim.result.TIMESERIES_COLUMNS`). ``events``: the event log of every replicate, in
+    :data:`sim.results.run.TIMESERIES_COLUMNS`). ``events``: the event log of every replicate, in
     replicate order then canonical event order. ``summary``: one row per replicate (the keys
-    of :attr:`sim.result.RunResult.summary`, plus each member's freeze month as "YYYY-MM").
+    of :attr:`sim.results.run.RunResult.summary`, plus each member's freeze month as "YYYY-MM").
     """
 
     scenario: Scenario

@@ -1,4 +1,5 @@
-"""Scenario files: read, validate against :mod:`sim.schema`, resolve ``extends`` and overrides.
+"""Scenario files: read, validate against :mod:`sim.scenario.schema`, resolve ``extends`` and
+overrides.
 
 A scenario is one TOML file. A root scenario (no ``extends``) must give every numeric value with
 its provenance::
@@ -29,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sim import schema
-from sim.schema import Field
+from sim.scenario import schema
+from sim.scenario.schema import Field
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})$")
 #: Scenario months lie in these years (dates must stay printable and plottable as timestamps).
@@ -154,7 +155,7 @@ class Scenario:
 
 def scenario_dirs() -> list[Path]:
     """Where named scenarios live: the project's ``scenarios/``, else the installed copy."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the sim package
     candidates = [package.parent / "scenarios", package / "_scenarios"]
     return [path for path in candidates if path.is_dir()]
 

@@ -1,6 +1,6 @@
 """The vectorised batch engine: many runs of one scenario at once, on numpy arrays.
 
-It applies the same rule functions as the Mesa model (:mod:`sim.model`), phase by phase, to
+It applies the same rule functions as the Mesa model (:mod:`sim.mesa.model`), phase by phase, to
 arrays with a leading runs axis, so a run's trajectory and event log do not depend on which
 engine ran it, nor on how many other runs shared its batch (a test checks both to 1e-12).
 Each run has its own seed and its own values of any swept parameters (``overrides``).
@@ -21,10 +21,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim import draws, params, rules, schema
-from sim.events import COLUMNS as EVENT_COLUMNS
-from sim.events import KIND_ORDER, PHASE, explain
-from sim.result import (
+from sim.model import draws, rules
+from sim.model.events import COLUMNS as EVENT_COLUMNS
+from sim.model.events import KIND_ORDER, PHASE, explain
+from sim.results.run import (
     ALLIANCE_COLUMNS,
     COUNTED_EVENTS,
     MEMBER_COLUMNS,
@@ -34,7 +34,8 @@ from sim.result import (
     step_date,
     summarise,
 )
-from sim.scenario import Scenario
+from sim.scenario import Scenario, schema
+from sim.scenario import inputs as params
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -242,7 +243,7 @@ class BatchResult:
         return frame[["run", *TIMESERIES_COLUMNS]]
 
     def summary(self) -> pd.DataFrame:
-        """The per-run summary of :func:`sim.result.summarise` for every run at once.
+        """The per-run summary of :func:`sim.results.run.summarise` for every run at once.
 
         Needs the time series and events. Columns: ``run``, ``seed`` and the keys of
         ``summarise``; a member that did not freeze has an empty (NA) ``freeze_step_<member>``.
@@ -308,8 +309,8 @@ def replicate_tables(
     """The batch's time series, events and summary as replicate tables.
 
     Each table starts with ``scenario``, ``replicate`` (``first_replicate`` + the run's index)
-    and ``seed``, then the columns of :data:`sim.result.TIMESERIES_COLUMNS`,
-    :data:`sim.events.COLUMNS` and the summary's keys; the batch needs its time series and
+    and ``seed``, then the columns of :data:`sim.results.run.TIMESERIES_COLUMNS`,
+    :data:`sim.model.events.COLUMNS` and the summary's keys; the batch needs its time series and
     events recorded.
     """
     if batch.events is None:

@@ -8,10 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import schema
-from sim.events import COLUMNS as EVENT_COLUMNS
-from sim.events import Event
-from sim.scenario import month_label
+from sim.model.events import COLUMNS as EVENT_COLUMNS
+from sim.model.events import Event
+from sim.scenario import month_label, schema
 
 #: Columns of the time series, one row per step and member; Russia's and the alliance's
 #: values repeat on each member's row.

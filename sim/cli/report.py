@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import typer
 
-from sim import analysis, output
-from sim.commands.run import INTERRUPTED, MAX_SEED, MAX_STEPS, fail
-from sim.folders import FolderError, RunFolder
+from sim.cli.run import INTERRUPTED, MAX_SEED, MAX_STEPS, fail
+from sim.report import analysis
+from sim.results import folder as output
+from sim.results.reader import FolderError, RunFolder
 from sim.scenario import Scenario, ScenarioError, load
 
 #: Default number of replicates of ``compare`` and ``threshold`` (the batch engine is fast).
@@ -140,7 +141,7 @@ def compare_command(
     replicate by replicate (same seeds), with paired 95% intervals.
     """
     from sim import report
-    from sim.compare import run_comparison
+    from sim.results.compare import run_comparison
 
     if len(scenarios) < 2:
         fail("compare needs at least two scenarios (the first is the baseline)")
@@ -262,8 +263,8 @@ def threshold_command(
     interval. Prints it and writes it to a results folder with a report.
     """
     from sim import report
-    from sim.draws import derive_seeds
-    from sim.threshold import capacity_outcome, outcome_column
+    from sim.model.draws import derive_seeds
+    from sim.results.threshold import capacity_outcome, outcome_column
 
     try:
         column = outcome_column(outcome)
@@ -356,7 +357,7 @@ def threshold_manifest(
         "outcome_column": column,
         "level": found.level,
         "capacity_path": "constant: shape=constant, initial=c, drain/shock/recovery 0, "
-        "floor 0, ceiling 1 (sim.threshold.constant_capacity_overrides)",
+        "floor 0, ceiling 1 (sim.results.threshold.constant_capacity_overrides)",
         "threshold": {
             "critical": number(found.critical),
             "ci_low": number(found.ci_low),

@@ -2,12 +2,13 @@
 sweep responses and sensitivity indices, and the plain-language sentences written from them.
 
 Everything here is computed from tables (the files of a results folder) and returns tables or
-small dataclasses; nothing draws. :mod:`sim.plots` draws them and :mod:`sim.report` assembles
+small dataclasses; nothing draws. :mod:`sim.report.plots` draws them and :mod:`sim.report` assembles
 them, so each number a report shows can be tested on its own.
 
 Intervals, all at the 95% level:
 
-* *interval of the mean* over replicates: Student's t interval (:func:`sim.replicates.describe`);
+* *interval of the mean* over replicates: Student's t interval
+  (:func:`sim.results.replicates.describe`);
 * *middle 95% of replicates*: the 2.5th and 97.5th percentiles of the replicates themselves;
 * *paired difference* between scenarios run under common random numbers: the t interval of the
   per-replicate differences (replicate ``r`` of every scenario has the same seed);
@@ -32,9 +33,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, stats
 
-from sim import schema
-from sim.replicates import LEVEL, describe
-from sim.result import event_month, step_date
+from sim.results.replicates import LEVEL, describe
+from sim.results.run import event_month, step_date
+from sim.scenario import schema
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -451,7 +452,7 @@ def trajectory_differences(
     """Per scenario and step: the mean paired difference to the baseline with its 95% interval.
 
     Columns: ``scenario``, ``step``, ``date``, ``n``, ``mean``, ``ci_low``, ``ci_high``,
-    ``low``, ``high`` (as :func:`sim.replicates.describe`, of the differences).
+    ``low``, ``high`` (as :func:`sim.results.replicates.describe`, of the differences).
     """
     rows = alliance_rows(timeseries)[["scenario", "replicate", "step", "date", column]]
     base = rows[rows["scenario"] == baseline].drop(columns="scenario")

@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
-    from sim.replicates import ReplicateSet
+    from sim.results.replicates import ReplicateSet
 
 #: Default root of results folders, relative to the working directory.
 DEFAULT_OUT = Path("results")
@@ -312,7 +312,7 @@ def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
 
 def project_root() -> Path:
     """The folder that holds the ``sim`` package (the git checkout in development)."""
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def git_commit(where: Path | None = None) -> dict[str, Any]:
@@ -474,7 +474,7 @@ def write_replicates(
 
 def draw_figures(runs: ReplicateSet, folder: Path) -> None:
     """Draw ``cohesion.png`` and ``members.png`` of a replicate set into ``folder``."""
-    from sim import figures  # matplotlib is slow to import: only when drawing
+    from sim.report import figures  # matplotlib is slow to import: only when drawing
 
     folder.mkdir(parents=True, exist_ok=True)
     title = f"{runs.scenario.name}: {runs.replicates} replicates, seed {runs.master_seed}"

@@ -2,7 +2,7 @@
 
 Every rule works the same on one member of one run (Python floats), on all members of one run
 (shape ``(members,)``) and on a whole batch of runs (shape ``(runs, members)``): the Mesa agents
-in :mod:`sim.agents` call them on their own numbers, the vectorised engine in :mod:`sim.batch`
+in :mod:`sim.mesa.agents` call them on their own numbers, the vectorised engine in :mod:`sim.engine`
 calls them on arrays with a leading runs axis, and the two cannot drift apart.
 
 Each docstring states the mechanism and the theory it rests on; ``docs/model.md`` collects them.

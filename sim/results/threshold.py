@@ -7,7 +7,7 @@ batch engine receives, for every run, the overrides of :func:`constant_capacity_
 not clipped. Scenario-given events still happen as written (a ``mobilisation_shock`` event
 still lowers capacity from its month on). Every capacity is run with the same replicate seeds
 (common random numbers), so the replicate mean is a deterministic function of ``c`` that
-:func:`sim.analysis.critical_capacity` can bracket and hand to a root finder.
+:func:`sim.report.analysis.critical_capacity` can bracket and hand to a root finder.
 
 >>> from sim.scenario import load
 >>> outcome = capacity_outcome(load("baseline-2022"), [1, 2, 3], "cohesion", steps=6)
@@ -24,10 +24,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim import schema
-from sim.analysis import FloatArray, Outcome
-from sim.batch import simulate
-from sim.scenario import Scenario
+from sim.engine import simulate
+from sim.report.analysis import FloatArray, Outcome
+from sim.scenario import Scenario, schema
 
 #: Outcome names ``csto threshold --outcome`` accepts, with the column they are read from.
 OUTCOMES: Final[dict[str, str]] = {
@@ -70,7 +69,7 @@ def constant_capacity_overrides(capacities: npt.ArrayLike) -> dict[str, npt.Arra
 
 
 def outcome_values(outcomes: pd.DataFrame, column: str) -> FloatArray:
-    """One outcome per run from :meth:`sim.batch.BatchResult.outcomes` (derived ones too)."""
+    """One outcome per run from :meth:`sim.engine.BatchResult.outcomes` (derived ones too)."""
     if column == "froze":
         result: FloatArray = (outcomes["first_freeze_step"].to_numpy() >= 0).astype(np.float64)
         return result

@@ -1,8 +1,8 @@
 """Generate the parameter tables of ``docs/model.md`` from the schema and the baseline scenario.
 
 The tables sit between ``<!-- parameters:start -->`` and ``<!-- parameters:end -->``;
-``python -m sim.docgen`` rewrites them, ``python -m sim.docgen --check`` fails if they are stale
-(the test suite runs the check, so the documented parameters always match the code).
+``scripts/uvrun python scripts/docgen.py`` rewrites them, and with ``--check`` fails if they are
+stale (the test suite runs the check, so the documented parameters always match the code).
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim import schema
-from sim.scenario import Scenario, Value, load
+from sim.scenario import Scenario, Value, load, schema
 
 START = "<!-- parameters:start -->"
 END = "<!-- parameters:end -->"
@@ -37,8 +36,8 @@ def _range(value: Value) -> str:
 def tables(scenario: Scenario) -> str:
     """Markdown tables of every value of ``scenario`` with meaning, default, range, source."""
     lines: list[str] = [
-        f"Generated from `scenarios/{scenario.name}.toml` and `sim/schema.py` by "
-        "`python -m sim.docgen`; do not edit by hand.",
+        f"Generated from `scenarios/{scenario.name}.toml` and `sim/scenario/schema.py` by "
+        "`scripts/uvrun python scripts/docgen.py`; do not edit by hand.",
         "",
     ]
     groups: list[tuple[str, list[str]]] = [
@@ -126,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     fresh = render(document, load("baseline-2022"))
     if "--check" in args:
         if fresh != document:
-            print(f"{DOC}: parameter tables are stale; run `python -m sim.docgen`", file=sys.stderr)
+            print(
+                f"{DOC}: parameter tables are stale; run `python scripts/docgen.py`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     DOC.write_text(fresh, encoding="utf-8")

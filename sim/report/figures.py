@@ -29,8 +29,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim import schema
-from sim.replicates import describe
+from sim.results.replicates import describe
+from sim.scenario import schema
 
 #: Line style of each kind of marked event (greyscale-safe: no two share a style).
 EVENT_STYLES: Final[dict[str, tuple[Any, str]]] = {

@@ -1,6 +1,6 @@
 """The ``csto`` command line (also ``python -m sim``).
 
-Each group of subcommands lives in its own module under :mod:`sim.commands` and registers itself
+Each group of subcommands lives in its own module under :mod:`sim.cli` and registers itself
 on the shared Typer app through ``register(app)``.
 """
 
@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 #: Modules that add subcommands, in the order they appear in ``csto --help``.
-COMMAND_MODULES = ("sim.commands.run", "sim.commands.sweep", "sim.commands.report")
+COMMAND_MODULES = ("sim.cli.run", "sim.cli.sweep", "sim.cli.report")
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)

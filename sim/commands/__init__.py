@@ -1,1 +1,0 @@
-"""Subcommands of the ``csto`` command line, one module per group."""
