@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.model import rules
 from sim.scenario import Scenario, load, schema
-from sim.scenario import inputs as params
+from sim.scenario.inputs import build_inputs
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,17 @@ class Fit:
 
 def initial_utility(scenario: Scenario) -> np.ndarray:
     """Each member's net value of staying at the start, before the bias."""
-    inputs = params.inputs(scenario, steps=1)
-    member = inputs.member
-    mech = inputs.mechanism
+    inputs = build_inputs(scenario, steps=1)  # a batch of one run: take its row
+    member = {key: value[0] for key, value in inputs.member.items()}
+    mech = {key: value[0] for key, value in inputs.mechanism.items()}
     exposure = rules.exposure(member["russian_share"], mech["exposure_reference_share"])
-    posture = np.full(len(schema.MEMBERS), inputs.russia["threat_posture"])
+    posture = np.full(len(schema.MEMBERS), inputs.russia["threat_posture"][0])
     fear = rules.fear(posture, exposure, member["regime_ties"], np.zeros(len(schema.MEMBERS)))
     dependence = rules.dependence(
         member["energy_transit"], member["security_ties"], member["economic_ties"]
     )
-    capacity = inputs.capacity[0]
-    engagement: np.ndarray = inputs.interest * (1.0 - capacity)
+    capacity = inputs.capacity[0, 0]
+    engagement: np.ndarray = inputs.interest[0] * (1.0 - capacity)
     alternative = rules.outside_availability(engagement)
     protection = member["external_threat"] * (member["trust"] * capacity - alternative)
     pull = (

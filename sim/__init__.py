@@ -12,9 +12,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim.engine import run
     from sim.results.run import RunResult
     from sim.scenario import Scenario, ScenarioError, load
-    from sim.simulate import run
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "load", "run"]
 __version__ = "0.1.0"
@@ -26,7 +26,7 @@ _LAZY = {
     "Scenario": "sim.scenario",
     "ScenarioError": "sim.scenario",
     "load": "sim.scenario",
-    "run": "sim.simulate",
+    "run": "sim.engine",
 }
 
 

@@ -17,11 +17,10 @@ import pandas as pd
 import pytest
 
 from sim.engine import BatchResult, simulate
-from sim.mesa.model import CSTOModel
+from sim.mesa.model import CSTOModel, result_from_model
 from sim.model.events import KINDS
 from sim.results.run import RunResult
 from sim.scenario import Scenario, load, schema
-from sim.simulate import result_from_model
 
 TOLERANCE = 1e-12
 POINTS_PER_SCENARIO = 30

@@ -26,7 +26,7 @@ def _script(name: str) -> object:
 docgen: Any = _script("docgen")
 
 
-@pytest.mark.parametrize("module", ["sim", "sim.simulate", "sim.engine"])
+@pytest.mark.parametrize("module", ["sim", "sim.engine"])
 def test_module_doctests_pass(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

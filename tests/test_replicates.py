@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from sim.engine import run
 from sim.model.draws import derive_seeds
 from sim.results import folder as output
 from sim.results import replicates
 from sim.results.replicates import CHUNK, describe, freezes, member_outcomes, run_replicates
 from sim.scenario import load, schema
-from sim.simulate import run
 
 
 @pytest.fixture(scope="module")

@@ -62,8 +62,9 @@ def test_two_scenarios_with_the_same_seed_face_the_same_crises() -> None:
     """Common random numbers: the draws do not depend on the scenario."""
     first = CSTOModel("baseline-2022", rng=3)
     drained = CSTOModel("baseline-2022", rng=3, drain_per_month=0.03)
-    np.testing.assert_array_equal(first.crisis_draws, drained.crisis_draws)
-    np.testing.assert_array_equal(first.clash_draws, drained.clash_draws)
+    first_draws, drained_draws = first.setting.draws, drained.setting.draws
+    np.testing.assert_array_equal(first_draws.crisis, drained_draws.crisis)
+    np.testing.assert_array_equal(first_draws.clash, drained_draws.clash)
 
 
 def test_the_model_can_be_driven_by_mesa_batch_run() -> None:

@@ -1,14 +1,24 @@
 """The event log: what happened in a run, to whom, and the numbers that made it happen.
 
-Both engines (the Mesa model and the batch engine) record events with the same fields and the
-same ordering key, and explain them with the same sentences, so their logs can be compared
-row for row.
+The month (:mod:`sim.model.step`) records events into an :class:`EventLog` as columns over the
+runs that had them; :meth:`EventLog.frame` turns them into one table in canonical order (run,
+step, phase, member), each event explained in a plain sentence built from its numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sim.scenario import schema
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 #: Event kinds in the order they happen within a month (the phase of the step).
 KINDS: Final = (
@@ -138,3 +148,131 @@ def explain(
                 f"threat posture {effect:+.2f} to {threshold:.2f}"
             )
     return f"{kind}: {member} {counterpart} {value:.3g} {threshold:.3g} {effect:.3g}"
+
+
+#: Where an event came from: the model's own draws and rules, or the scenario file.
+ORIGINS: Final = ("model", "scenario")
+#: Who an event's ``member`` column may name: a member, or Russia (a mobilisation shock).
+ACTORS: Final = (*schema.MEMBERS, "Russia")
+RUSSIA: Final = len(schema.MEMBERS)
+
+
+@dataclass
+class EventLog:
+    """Columns of events, appended phase by phase as arrays over the runs that had them."""
+
+    run: list[IntArray] = field(default_factory=list)
+    step: list[IntArray] = field(default_factory=list)
+    kind: list[IntArray] = field(default_factory=list)
+    member: list[IntArray] = field(default_factory=list)
+    counterpart: list[npt.NDArray[np.object_]] = field(default_factory=list)
+    origin: list[IntArray] = field(default_factory=list)
+    value: list[FloatArray] = field(default_factory=list)
+    threshold: list[FloatArray] = field(default_factory=list)
+    effect: list[FloatArray] = field(default_factory=list)
+
+    def add(
+        self,
+        runs: IntArray,
+        step: int,
+        kind: str,
+        member: int | IntArray,
+        counterpart: str | npt.NDArray[np.object_],
+        origin: str,
+        value: Any,
+        threshold: Any,
+        effect: Any,
+    ) -> None:
+        """Record one event in each of ``runs``; a per-run column is given for those runs only
+        (one entry per run in ``runs``), a scalar holds for all of them."""
+        count = runs.size
+        if count == 0:
+            return
+
+        def column(values: Any, dtype: type) -> Any:
+            return np.broadcast_to(np.asarray(values, dtype=dtype), (count,)).copy()
+
+        self.run.append(runs.astype(np.int64))
+        self.step.append(np.full(count, step, dtype=np.int64))
+        self.kind.append(np.full(count, KIND_ORDER[kind], dtype=np.int64))
+        self.member.append(column(member, np.int64))
+        self.counterpart.append(column(counterpart, object))
+        self.origin.append(np.full(count, ORIGINS.index(origin), dtype=np.int64))
+        self.value.append(column(value, np.float64))
+        self.threshold.append(column(threshold, np.float64))
+        self.effect.append(column(effect, np.float64))
+
+    def add_where(
+        self,
+        mask: BoolArray,
+        step: int,
+        kind: str,
+        member: int | IntArray,
+        counterpart: str | npt.NDArray[np.object_],
+        origin: str,
+        value: Any,
+        threshold: Any,
+        effect: Any,
+    ) -> None:
+        """Like :meth:`add`, for the runs where ``mask`` holds, with columns over all runs."""
+        runs = np.flatnonzero(mask)
+        if runs.size == 0:
+            return
+
+        def pick(values: Any) -> Any:
+            array = np.asarray(values)
+            return array if array.ndim == 0 else array[runs]
+
+        self.add(
+            runs,
+            step,
+            kind,
+            pick(member),
+            pick(counterpart),
+            origin,
+            pick(value),
+            pick(threshold),
+            pick(effect),
+        )
+
+    def frame(self, start: str) -> pd.DataFrame:
+        """All events as a table with a ``run`` column, in canonical order."""
+        from sim.results.run import event_month
+
+        if not self.run:
+            empty = pd.DataFrame(columns=["run", *COLUMNS])
+            return empty.astype({"run": "int64", "step": "int64"})
+        frame = pd.DataFrame(
+            {
+                "run": np.concatenate(self.run),
+                "step": np.concatenate(self.step),
+                "kind_code": np.concatenate(self.kind),
+                "member_code": np.concatenate(self.member),
+                "counterpart": np.concatenate(self.counterpart),
+                "origin": np.array(ORIGINS, dtype=object)[np.concatenate(self.origin)],
+                "value": np.concatenate(self.value),
+                "threshold": np.concatenate(self.threshold),
+                "effect": np.concatenate(self.effect),
+            }
+        )
+        frame["kind"] = np.array(KINDS, dtype=object)[frame["kind_code"].to_numpy()]
+        frame["member"] = np.array(ACTORS, dtype=object)[frame["member_code"].to_numpy()]
+        frame["sequence"] = frame.groupby(["run", "step", "kind", "member"]).cumcount()
+        frame["phase"] = frame["kind"].map(PHASE)
+        frame = frame.sort_values(
+            ["run", "step", "phase", "member", "sequence", "counterpart"], kind="stable"
+        )
+        frame["date"] = [event_month(start, int(step)) for step in frame["step"]]
+        frame["explanation"] = [
+            explain(k, m, c, v, t, e)
+            for k, m, c, v, t, e in zip(
+                frame["kind"],
+                frame["member"],
+                frame["counterpart"],
+                frame["value"],
+                frame["threshold"],
+                frame["effect"],
+                strict=True,
+            )
+        ]
+        return frame[["run", *COLUMNS]].reset_index(drop=True)

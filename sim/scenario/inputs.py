@@ -1,9 +1,10 @@
-"""Turn a resolved scenario into the numeric inputs of a run, or of a batch of runs.
+"""Turn a resolved scenario into the numbers a batch of runs needs.
 
-:class:`Inputs` holds every number the rules need, as numpy arrays: for one run, member values
-have shape ``(members,)`` and Russia's or a mechanism's are 0-d; for a batch of ``runs``, every
-array gains a leading runs axis. :class:`Plan` holds what is shared by every run of a scenario:
-the months, the drill schedule and the scenario-given events.
+:class:`Inputs` holds every number the rules need that does not change during a run, as numpy
+arrays with a leading runs axis (a batch of one run has ``runs = 1``): Russia's and a
+mechanism's values have shape ``(runs,)``, members' ``(runs, members)``. Runs of one batch may
+differ in any value (a sweep's design, given as ``overrides``). :class:`Plan` holds what every
+run of a scenario shares: the months, the drill schedule and the scenario-given events.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.model import rules
-from sim.results.run import event_month
 from sim.scenario import Scenario, ScenarioEvent, month_index, schema
 
 FloatArray = npt.NDArray[np.float64]
@@ -40,14 +40,10 @@ class Plan:
     """Index of the drill host in each month, -1 where no drill is scheduled."""
     events_by_month: Mapping[int, tuple[ScenarioEvent, ...]] = field(default_factory=dict)
 
-    def date(self, step: int) -> str:
-        """The "YYYY-MM" month that step ``step`` (1-based) simulates."""
-        return event_month(self.start, step)
-
 
 @dataclass(frozen=True)
 class Inputs:
-    """Every number of a run (or of a batch of runs, with a leading runs axis)."""
+    """Every number of a batch of runs that stays fixed during a run (leading axis: runs)."""
 
     capacity: FloatArray
     """Russia's capacity in each month: shape ``(..., steps)``."""
@@ -62,12 +58,8 @@ class Inputs:
     """Shape ``(..., pairs)``."""
     mechanism: Mapping[str, FloatArray]
 
-    def runs(self) -> int | None:
-        """Number of runs in a batch, None for a single run."""
-        return None if self.capacity.ndim == 1 else int(self.capacity.shape[0])
 
-
-def plan(scenario: Scenario, steps: int | None = None) -> Plan:
+def build_plan(scenario: Scenario, steps: int | None = None) -> Plan:
     """The shared schedule of a scenario for ``steps`` months (default: its horizon)."""
     horizon = scenario.horizon if steps is None else steps
     if horizon < 1:
@@ -86,13 +78,13 @@ def plan(scenario: Scenario, steps: int | None = None) -> Plan:
     return Plan(start, horizon, drill_host, {m: tuple(e) for m, e in by_month.items()})
 
 
-def inputs(
+def build_inputs(
     scenario: Scenario,
     steps: int | None = None,
     overrides: Mapping[str, npt.ArrayLike] | None = None,
-    runs: int | None = None,
+    runs: int = 1,
 ) -> Inputs:
-    """Numeric inputs for one run, or for ``runs`` runs whose values ``overrides`` may vary.
+    """Numeric inputs for ``runs`` runs, whose values ``overrides`` may vary.
 
     ``overrides`` maps dotted paths to a value or an array of ``runs`` values.
     """
@@ -112,9 +104,7 @@ def inputs(
             value = np.asarray(default, dtype=np.float64)
         else:
             raise KeyError(path)
-        if runs is not None:
-            value = np.broadcast_to(value, (runs,)).copy()
-        return value
+        return np.broadcast_to(value, (runs,)).copy()
 
     def stack(paths: list[str], default: float | None = None) -> FloatArray:
         return np.stack([get(path, default) for path in paths], axis=-1)
@@ -141,7 +131,7 @@ def inputs(
     )
 
 
-def _capacity(scenario: Scenario, horizon: int, get: object, runs: int | None) -> FloatArray:
+def _capacity(scenario: Scenario, horizon: int, get: object, runs: int) -> FloatArray:
     """Capacity per month from the scenario's shape, less any mobilisation shocks."""
     assert callable(get)
     shape = scenario["russia.capacity.shape"]
@@ -179,7 +169,7 @@ def _capacity(scenario: Scenario, horizon: int, get: object, runs: int | None) -
         path = np.minimum(
             np.maximum(path - drops, floor[..., np.newaxis]), ceiling[..., np.newaxis]
         )
-    if runs is not None and path.ndim == 1:
+    if path.ndim == 1:
         path = np.broadcast_to(path, (runs, horizon)).copy()
     result: FloatArray = path
     return result

@@ -377,15 +377,15 @@ def apply_fixed(where: str, scenario: Scenario, fixed: Sequence[tuple[str, Any]]
     """The scenario with a sweep's fixed values (validated like a child scenario's)."""
     if not fixed:
         return scenario
-    from sim.scenario import inputs as params
+    from sim.scenario.inputs import build_inputs, build_plan
 
     try:
         changed = scenario.with_values(dict(fixed), origin=f"{where} [fixed]")
     except ScenarioError as error:
         raise SweepError(where, f"fixed.{error.key}", error.expected) from None
     try:
-        params.plan(changed, 1)
-        params.inputs(changed, 1)
+        build_plan(changed, 1)
+        build_inputs(changed, 1)
     except (KeyError, ValueError, TypeError) as error:
         raise SweepError(
             where, "fixed", f"the scenario cannot run with these values (missing {error})"
