@@ -69,12 +69,12 @@ def test_an_interruption_while_writing_leaves_nothing_that_looks_finished(
 def test_an_interruption_while_running_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sim.cli import run as run_command
+    from sim.results import replicates
 
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run_command, "run_replicates", interrupted)
+    monkeypatch.setattr(replicates, "run_replicates", interrupted)
     result = invoke(*ARGS, "--out", tmp_path / "results")
     assert result.exit_code == 130
     assert files_under(tmp_path) == []

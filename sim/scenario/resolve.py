@@ -201,11 +201,6 @@ def load(name_or_path: str | Path) -> Scenario:
     return _resolve(chain)
 
 
-def validate(path: str | Path) -> Scenario:
-    """Validate one file (and its parents) without running it; return the resolved scenario."""
-    return load(path)
-
-
 # --- reading ---------------------------------------------------------------------------------
 
 
