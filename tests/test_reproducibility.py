@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import sim
 from sim.engine import simulate
@@ -66,6 +67,7 @@ def test_two_scenarios_with_the_same_seed_face_the_same_crises() -> None:
     np.testing.assert_array_equal(first.clash_draws, drained.clash_draws)
 
 
+@pytest.mark.slow
 def test_the_model_can_be_driven_by_mesa_batch_run() -> None:
     import subprocess
     import sys
