@@ -280,6 +280,7 @@ def _deepcopy(document: Any) -> Any:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(case=mutated_files())
+@pytest.mark.slow
 def test_mutated_files_run_or_fail_with_one_clear_line(case: tuple[str, bytes]) -> None:
     kind, data = case
     with tempfile.TemporaryDirectory() as folder:

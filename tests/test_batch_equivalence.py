@@ -213,6 +213,7 @@ def cases(variant: Scenario) -> list[tuple[Scenario, dict[str, np.ndarray], np.n
     ]
 
 
+@pytest.mark.slow
 def test_batch_engine_equals_mesa_model_on_random_design_points(
     cases: list[tuple[Scenario, dict[str, np.ndarray], np.ndarray]],
 ) -> None:

@@ -43,6 +43,7 @@ def test_help_lists_the_subcommands() -> None:
         assert command in result.stdout
 
 
+@pytest.mark.slow
 def test_run_writes_the_results_folder_under_out_scenario_run_id(
     baseline_run: tuple[Path, str, str], tmp_path: Path
 ) -> None:
@@ -61,6 +62,7 @@ def test_run_writes_the_results_folder_under_out_scenario_run_id(
         assert (folder / "figures" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_run_prints_a_summary_that_matches_the_files(baseline_run: tuple[Path, str, str]) -> None:
     folder, stdout, _ = baseline_run
     summary = pd.read_csv(folder / "summary.csv")
@@ -80,6 +82,7 @@ def test_run_prints_a_summary_that_matches_the_files(baseline_run: tuple[Path, s
     assert "95% CI" in stdout
 
 
+@pytest.mark.slow
 def test_run_shows_a_progress_bar_on_stderr(baseline_run: tuple[Path, str, str]) -> None:
     _, _, stderr = baseline_run
     assert "baseline-2022: replicates" in stderr
@@ -105,6 +108,7 @@ def test_run_reports_freezes_with_month_and_share(tmp_path: Path) -> None:
     assert sorted(froze)[0] in row
 
 
+@pytest.mark.slow
 def test_seeds_of_replicates_derive_from_the_master_seed(
     baseline_run: tuple[Path, str, str],
 ) -> None:
@@ -126,6 +130,7 @@ def test_run_accepts_a_path_and_default_steps_from_the_scenario(tmp_path: Path) 
     assert frame["step"].max() == load("ceasefire-2023").horizon
 
 
+@pytest.mark.slow
 def test_rerun_into_an_existing_folder_is_refused_unless_forced(tmp_path: Path) -> None:
     arguments = ("run", "baseline-2022", "-r", "1", "-t", "2", "--out", tmp_path, "-q")
     assert invoke(*arguments, "--no-figures").exit_code == 0

@@ -75,6 +75,7 @@ def test_the_page_has_examples_of_every_command() -> None:
 @pytest.mark.parametrize(
     "index", range(len(EXAMPLES)), ids=[example.command for example in EXAMPLES]
 )
+@pytest.mark.slow
 def test_example_runs_and_shows_real_output(
     index: int, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -69,12 +69,12 @@ def test_an_interruption_while_writing_leaves_nothing_that_looks_finished(
 def test_an_interruption_while_running_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sim.cli import run as run_command
+    from sim.results import replicates
 
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run_command, "run_replicates", interrupted)
+    monkeypatch.setattr(replicates, "run_replicates", interrupted)
     result = invoke(*ARGS, "--out", tmp_path / "results")
     assert result.exit_code == 130
     assert files_under(tmp_path) == []
@@ -114,6 +114,7 @@ def test_a_write_error_is_one_line_and_leaves_nothing(
     assert files_under(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_force_replaces_a_folder_without_leaving_the_old_one(tmp_path: Path) -> None:
     folder = run_into(tmp_path, "--no-figures")
     (folder / "stale.txt").write_text("from an older version", encoding="utf-8")
@@ -166,12 +167,14 @@ def test_run_ids_are_predictable() -> None:
 # --- reproducible data files -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rerun_reproduces_every_data_file_byte_for_byte(two_runs: tuple[Path, Path]) -> None:
     first, second = two_runs
     for name in (*DATA_FILES, "figures/cohesion.png", "figures/members.png"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_manifests_differ_only_in_times_and_the_command(two_runs: tuple[Path, Path]) -> None:
     first, second = (json.loads((folder / "manifest.json").read_text()) for folder in two_runs)
     for varying in ("started", "finished", "command", "argv"):
@@ -199,12 +202,14 @@ def test_a_separate_process_writes_the_same_bytes(
         assert (other / name).read_bytes() == (two_runs[0] / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_parquet_has_no_pandas_or_time_metadata(two_runs: tuple[Path, Path]) -> None:
     metadata = pq.read_metadata(two_runs[0] / "timeseries.parquet")
     assert b"pandas" not in (metadata.metadata or {})
     assert "created" not in str(metadata.metadata or {}).lower()
 
 
+@pytest.mark.slow
 def test_timeseries_has_one_row_per_replicate_step_and_member(
     two_runs: tuple[Path, Path],
 ) -> None:
@@ -217,6 +222,7 @@ def test_timeseries_has_one_row_per_replicate_step_and_member(
     pd.testing.assert_frame_equal(csv, frame, check_dtype=False, check_exact=True)
 
 
+@pytest.mark.slow
 def test_events_mark_scenario_given_events(two_runs: tuple[Path, Path]) -> None:
     events = pd.read_csv(two_runs[0] / "events.csv")
     given = events[events["origin"] == "scenario"]
@@ -226,6 +232,7 @@ def test_events_mark_scenario_given_events(two_runs: tuple[Path, Path]) -> None:
     assert (given["date"] == "2022-10").all()
 
 
+@pytest.mark.slow
 def test_summary_has_one_row_per_replicate(two_runs: tuple[Path, Path]) -> None:
     summary = pd.read_csv(two_runs[0] / "summary.csv")
     assert summary["replicate"].tolist() == [0, 1, 2]
@@ -236,6 +243,7 @@ def test_summary_has_one_row_per_replicate(two_runs: tuple[Path, Path]) -> None:
 # --- the manifest ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_manifest_says_how_to_reproduce_the_folder(two_runs: tuple[Path, Path]) -> None:
     folder = two_runs[0]
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -274,6 +282,7 @@ def test_manifest_says_how_to_reproduce_the_folder(two_runs: tuple[Path, Path]) 
     assert set(manifest["files"]) == {*DATA_FILES, "figures/cohesion.png", "figures/members.png"}
 
 
+@pytest.mark.slow
 def test_the_manifest_command_reproduces_the_folder(
     two_runs: tuple[Path, Path], tmp_path: Path
 ) -> None:

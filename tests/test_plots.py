@@ -112,6 +112,7 @@ def test_timeline() -> None:
     plt.close(fig)
 
 
+@pytest.mark.slow
 def test_compare_figures() -> None:
     names = ["base", "other"]
     bands = pd.concat([_band(scenario=name) for name in names], ignore_index=True)
@@ -153,6 +154,7 @@ def test_threshold_curve() -> None:
 
 
 @pytest.mark.parametrize("design", ["grid", "lhs"])
+@pytest.mark.slow
 def test_sweep_figures(design: str) -> None:
     parameters = [CAPACITY, OTHER, THIRD]
     points = design_points(design, parameters, 4 if design == "grid" else 200)

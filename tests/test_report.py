@@ -53,6 +53,7 @@ def built(run_folder: Path) -> tuple[report.Report, str]:
     return made, report.render_html(made)
 
 
+@pytest.mark.slow
 def test_run_report_has_every_expected_figure(built: tuple[report.Report, str]) -> None:
     made, html = built
     assert made.kind == "run"
@@ -70,6 +71,7 @@ def test_run_report_has_every_expected_figure(built: tuple[report.Report, str]) 
         assert len(figure.caption) > 80  # each figure says how to read it
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(built: tuple[report.Report, str]) -> None:
     _, html = built
     assert html.startswith("<!DOCTYPE html>")
@@ -78,6 +80,7 @@ def test_report_is_self_contained(built: tuple[report.Report, str]) -> None:
     assert re.findall(r'src="([^"]{0,22})', html) == ["data:image/png;base64,"] * 4
 
 
+@pytest.mark.slow
 def test_report_names_scenario_seeds_versions_and_command(
     built: tuple[report.Report, str], run_folder: Path
 ) -> None:
@@ -95,6 +98,7 @@ def test_report_names_scenario_seeds_versions_and_command(
         assert value.replace("&", "&amp;").replace("'", "&#x27;") in html
 
 
+@pytest.mark.slow
 def test_summary_numbers_equal_those_computed_from_the_files(
     built: tuple[report.Report, str], run_folder: Path
 ) -> None:
@@ -134,6 +138,7 @@ def test_summary_numbers_equal_those_computed_from_the_files(
     )
 
 
+@pytest.mark.slow
 def test_report_command_writes_html_and_pdf(run_folder: Path, tmp_path: Path) -> None:
     target = tmp_path / "out" / "my report.html"
     target.parent.mkdir()
@@ -145,6 +150,7 @@ def test_report_command_writes_html_and_pdf(run_folder: Path, tmp_path: Path) ->
     assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.slow
 def test_pdf_without_a_browser(built: tuple[report.Report, str], tmp_path: Path) -> None:
     made, html = built
     page = tmp_path / "r.html"
@@ -155,6 +161,7 @@ def test_pdf_without_a_browser(built: tuple[report.Report, str], tmp_path: Path)
     assert content.count(b"/Type /Page\n") + content.count(b"/Type /Page ") >= 1 + len(RUN_FIGURES)
 
 
+@pytest.mark.slow
 def test_report_defaults_to_the_results_folder(run_folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(run_folder, copy)
@@ -164,6 +171,7 @@ def test_report_defaults_to_the_results_folder(run_folder: Path, tmp_path: Path)
     assert out.strip() == f"Report: {copy / 'report.html'}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not installed (.ci/run)")
 def test_report_renders_in_a_headless_browser(
     built: tuple[report.Report, str], tmp_path: Path
@@ -222,6 +230,7 @@ def test_a_broken_manifest(tmp_path: Path) -> None:
     assert "manifest.json: unreadable manifest" in err
 
 
+@pytest.mark.slow
 def test_a_run_folder_missing_a_file(run_folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(run_folder, copy)
@@ -231,6 +240,7 @@ def test_a_run_folder_missing_a_file(run_folder: Path, tmp_path: Path) -> None:
     assert not (copy / "report.html").exists()
 
 
+@pytest.mark.slow
 def test_a_run_folder_with_a_corrupt_table(run_folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(run_folder, copy)
@@ -239,6 +249,7 @@ def test_a_run_folder_with_a_corrupt_table(run_folder: Path, tmp_path: Path) -> 
     assert "timeseries.parquet: unreadable" in err
 
 
+@pytest.mark.slow
 def test_a_table_missing_a_column(run_folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(run_folder, copy)
@@ -254,6 +265,7 @@ def test_an_unknown_kind(tmp_path: Path) -> None:
     assert "unknown kind 'poem'" in err
 
 
+@pytest.mark.slow
 def test_out_must_be_an_html_file(run_folder: Path, tmp_path: Path) -> None:
     err = _one_line_error(*invoke("report", str(run_folder), "--out", str(tmp_path / "r.txt"))[::2])
     assert "expected an .html file name" in err

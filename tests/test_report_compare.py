@@ -47,6 +47,7 @@ def compare_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "compare" / "baseline-2022-vs-fragile-seed1-r20-t30"
 
 
+@pytest.mark.slow
 def test_compare_writes_a_results_folder_with_a_report(compare_folder: Path) -> None:
     manifest = json.loads((compare_folder / "manifest.json").read_text())
     assert manifest["kind"] == "compare"
@@ -60,6 +61,7 @@ def test_compare_writes_a_results_folder_with_a_report(compare_folder: Path) -> 
         assert f'data-figure="{key}"' in html
 
 
+@pytest.mark.slow
 def test_compare_uses_common_random_numbers(compare_folder: Path) -> None:
     summary = pd.read_csv(compare_folder / "summary.csv")
     seeds = summary.pivot(index="replicate", columns="scenario", values="seed")
@@ -68,6 +70,7 @@ def test_compare_uses_common_random_numbers(compare_folder: Path) -> None:
     assert list(seeds["fragile"].astype(np.uint64)) == manifest["replicate_seeds"]
 
 
+@pytest.mark.slow
 def test_differences_equal_those_computed_from_the_files(compare_folder: Path) -> None:
     summary = pd.read_csv(compare_folder / "summary.csv")
     wide = summary.pivot(index="replicate", columns="scenario", values="final_cohesion")
@@ -84,6 +87,7 @@ def test_differences_equal_those_computed_from_the_files(compare_folder: Path) -
     assert f"{abs(paired.mean()):.3f} lower than under baseline-2022" in text
 
 
+@pytest.mark.slow
 def test_a_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path) -> None:
     code, out, err = invoke(
         "compare",

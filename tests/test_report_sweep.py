@@ -42,6 +42,7 @@ def grid_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_sweep(tmp_path_factory.mktemp("sweep") / "grid", size=11, replicates=6)
 
 
+@pytest.mark.slow
 def test_grid_sweep_report_has_responses_heatmaps_and_the_critical_capacity(
     grid_folder: Path,
 ) -> None:
@@ -57,6 +58,7 @@ def test_grid_sweep_report_has_responses_heatmaps_and_the_critical_capacity(
     assert "sensitivity" not in figure_keys(html)
 
 
+@pytest.mark.slow
 def test_sweep_summary_counts_runs(grid_folder: Path) -> None:
     made = report.build(grid_folder)
     assert made.summary[0] == (
@@ -65,6 +67,7 @@ def test_sweep_summary_counts_runs(grid_folder: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_sobol_sweep_report_shows_indices_close_to_theory(tmp_path: Path) -> None:
     parameters = [CAPACITY, OTHER, THIRD]
     folder = write_sweep(tmp_path / "sobol", "sobol", parameters, size=256, replicates=2)
@@ -79,6 +82,7 @@ def test_sobol_sweep_report_shows_indices_close_to_theory(tmp_path: Path) -> Non
         )
 
 
+@pytest.mark.slow
 def test_morris_sweep_report_shows_mu_star_and_sigma(tmp_path: Path) -> None:
     folder = write_sweep(tmp_path / "morris", "morris", [CAPACITY, OTHER, THIRD], size=12)
     made = report.build(folder)
@@ -92,6 +96,7 @@ def test_morris_sweep_report_shows_mu_star_and_sigma(tmp_path: Path) -> None:
     assert section.figures[0].key == "sensitivity-final_cohesion"
 
 
+@pytest.mark.slow
 def test_failed_runs_are_tabled(tmp_path: Path) -> None:
     folder = write_sweep(tmp_path / "failed", failed=5)
     made = report.build(folder)
@@ -102,6 +107,7 @@ def test_failed_runs_are_tabled(tmp_path: Path) -> None:
     assert "479 succeeded, 5 failed" in made.summary[0]
 
 
+@pytest.mark.slow
 def test_incomplete_sweep_is_marked_with_the_missing_runs(tmp_path: Path) -> None:
     parameters = [CAPACITY, OTHER]
     folder = write_sweep(
@@ -124,6 +130,7 @@ def test_incomplete_sweep_is_marked_with_the_missing_runs(tmp_path: Path) -> Non
     assert "Not computed: the sweep is incomplete" in html
 
 
+@pytest.mark.slow
 def test_manifest_saying_incomplete_is_believed(grid_folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(grid_folder, copy)
@@ -160,6 +167,7 @@ def test_sweep_with_a_corrupt_chunk_names_it(grid_folder: Path, tmp_path: Path) 
 
 
 @pytest.mark.filterwarnings("ignore:The balance properties of Sobol:UserWarning")
+@pytest.mark.slow
 def test_report_over_a_100000_run_sweep(tmp_path: Path) -> None:
     """A Sobol design of 3 parameters, N = 2000 (10,000 points) x 10 replicates."""
     folder = write_sweep(
@@ -201,6 +209,7 @@ def real_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return made
 
 
+@pytest.mark.slow
 def test_report_on_a_real_grid_sweep(real_sweeps: dict[str, Path]) -> None:
     folder = real_sweeps["grid"]
     code, _, err = invoke("report", str(folder))
@@ -217,11 +226,13 @@ def test_report_on_a_real_grid_sweep(real_sweeps: dict[str, Path]) -> None:
     assert manifest["git"]["commit"] in provenance["Git commit"]
 
 
+@pytest.mark.slow
 def test_report_on_a_real_sobol_sweep(real_sweeps: dict[str, Path]) -> None:
     made = report.build(real_sweeps["sobol"])
     assert "sensitivity-final_cohesion" in [figure.key for figure in made.figures]
 
 
+@pytest.mark.slow
 def test_report_on_a_real_sweep_missing_a_chunk(
     real_sweeps: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import sim
 from sim.engine import simulate
@@ -67,6 +68,7 @@ def test_two_scenarios_with_the_same_seed_face_the_same_crises() -> None:
     np.testing.assert_array_equal(first_draws.clash, drained_draws.clash)
 
 
+@pytest.mark.slow
 def test_the_model_can_be_driven_by_mesa_batch_run() -> None:
     import subprocess
     import sys

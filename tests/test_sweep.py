@@ -105,6 +105,7 @@ def test_common_random_numbers_replicate_r_has_one_seed_at_every_point(reference
 # --- backends -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_identical_results_in_process_two_workers_and_dask(reference: Path, tmp_path: Path) -> None:
     from distributed import LocalCluster
 

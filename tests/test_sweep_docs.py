@@ -48,6 +48,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.slow
 def test_every_example_on_the_page_runs_and_shows_real_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -88,6 +88,7 @@ def wait_for_progress(
     pytest.fail("the sweep made no progress")
 
 
+@pytest.mark.slow
 def test_interrupted_and_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path: Path) -> None:
     sweep = tmp_path / "resume-test.toml"
     sweep.write_text(SWEEP, encoding="utf-8")

@@ -60,6 +60,7 @@ def test_outcome_names_are_checked() -> None:
         threshold.outcome_column("cohesoin")
 
 
+@pytest.mark.slow
 def test_critical_capacity_on_the_model_lies_within_its_interval(baseline: Scenario) -> None:
     """The root found with 60 replicates, and its bootstrap interval, against an independent
     estimate: the crossing of the mean over 400 other replicates on a fine grid."""
@@ -83,6 +84,7 @@ def _invoke(*arguments: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 def test_threshold_command_writes_a_results_folder_and_a_report(tmp_path: Path) -> None:
     code, out, err = _invoke(
         "threshold",

@@ -1,7 +1,11 @@
 """The ``csto`` command line (also ``python -m sim``).
 
-Each group of subcommands lives in its own module under :mod:`sim.cli` and registers itself
-on the shared Typer app through ``register(app)``.
+Each command lives in a module of its own under :mod:`sim.cli` (``run``, ``scenarios``,
+``sweep``, ``report``, ``compare``, ``threshold``) and registers itself on the shared Typer app
+through ``register(app)``; :mod:`sim.cli.errors` turns user errors into one line, and
+:mod:`sim.cli.options` holds the options several commands share. A command module imports the
+model, pandas or matplotlib only inside its command, when it runs, so ``csto --help`` and the
+scenario commands start fast.
 """
 
 from __future__ import annotations
@@ -11,8 +15,7 @@ import sys
 
 import typer
 
-# Typer vendors its own copy of Click; its exceptions are the ones raised while parsing.
-from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from sim.cli.errors import INTERRUPTED, USER_ERROR
 
 app = typer.Typer(
     name="csto",
@@ -23,7 +26,14 @@ app = typer.Typer(
 )
 
 #: Modules that add subcommands, in the order they appear in ``csto --help``.
-COMMAND_MODULES = ("sim.cli.run", "sim.cli.sweep", "sim.cli.report")
+COMMAND_MODULES = (
+    "sim.cli.run",
+    "sim.cli.scenarios",
+    "sim.cli.sweep",
+    "sim.cli.report",
+    "sim.cli.compare",
+    "sim.cli.threshold",
+)
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
@@ -33,19 +43,19 @@ def main() -> None:
     """Entry point of the ``csto`` script.
 
     Command-line mistakes (an unknown option, a value out of range) are reported like every
-    other user error: one line on stderr, exit status 2, no traceback.
+    other user error: one line on stderr, exit status 2, no traceback. ``csto`` alone prints
+    the help.
     """
+    arguments = sys.argv[1:] or ["--help"]
     try:
-        code = app(standalone_mode=False)
-    except NoArgsIsHelpError as error:
-        print(error.ctx.get_help() if error.ctx is not None else "csto --help")
-        sys.exit(0)
-    except UsageError as error:
-        command = error.ctx.command_path if error.ctx is not None else "csto"
+        code = app(args=arguments, standalone_mode=False)
+    except typer.TyperException as error:  # Typer's usage errors (typer >= 0.27.2)
+        context = getattr(error, "ctx", None)
+        command = getattr(context, "command_path", "csto")
         message = " ".join(error.format_message().split())
         print(f"csto: error: {message} (see '{command} --help')", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(USER_ERROR)
     except (typer.Abort, KeyboardInterrupt):
         print("csto: interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)

@@ -1,4 +1,4 @@
-"""``csto run``, ``csto scenarios``, ``csto show`` and ``csto validate``.
+"""``csto run``: replicates of a scenario, a summary on the terminal and a results folder.
 
 Every user error (a bad scenario file, an unknown scenario, a results folder that exists or
 cannot be written) ends the command with one line on stderr and exit status 2, before anything
@@ -8,72 +8,24 @@ is written; no traceback.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.padding import Padding
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
-from sim.results import folder as output
-from sim.results.replicates import ReplicateSet, describe, member_outcomes, run_replicates
-from sim.scenario import Scenario, ScenarioError, available, load, month_label, schema, validate
+from sim.cli.errors import INTERRUPTED, fail, user_errors
+from sim.cli.options import DEFAULT_OUT, MAX_SEED, MAX_STEPS, ScenarioArgument
 
-#: Exit status of every user error (as for a command-line usage error).
-USER_ERROR = 2
-#: Exit status after Ctrl-C.
-INTERRUPTED = 130
-#: Largest number of months a run may simulate (as ``horizon_months`` in a scenario).
-MAX_STEPS = int(schema.TOP_FIELDS["horizon_months"].high)
-MAX_SEED = 2**63 - 1
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from sim.results.replicates import ReplicateSet
+    from sim.scenario import Scenario
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``run``, ``scenarios``, ``show`` and ``validate`` to the app."""
+    """Add ``run`` to the app."""
     app.command("run")(run_command)
-    app.command("scenarios")(scenarios_command)
-    app.command("show")(show_command)
-    app.command("validate")(validate_command)
-
-
-# --- errors ----------------------------------------------------------------------------------
-
-
-def error_line(message: object) -> None:
-    """Print an error as one line on stderr."""
-    typer.echo(f"csto: error: {' '.join(str(message).split())}", err=True)
-
-
-def fail(message: str, code: int = USER_ERROR) -> NoReturn:
-    """End the command with a one-line message on stderr."""
-    error_line(message)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the errors a user can cause into a one-line message and exit status 2."""
-    try:
-        yield
-    except (ScenarioError, output.OutputError) as error:
-        fail(str(error))
-
-
-# --- csto run --------------------------------------------------------------------------------
-
-ScenarioArgument = Annotated[
-    str,
-    typer.Argument(
-        metavar="SCENARIO",
-        help="A scenario name from scenarios/ (see `csto scenarios`) or a path to a .toml file.",
-        show_default=False,
-    ),
-]
 
 
 def run_command(
@@ -104,7 +56,7 @@ def run_command(
         typer.Option(
             "--out", "-o", help="Root of results folders: results go to OUT/<scenario>/<run-id>/."
         ),
-    ] = output.DEFAULT_OUT,
+    ] = DEFAULT_OUT,
     csv: Annotated[
         bool, typer.Option("--csv", help="Also write timeseries.csv beside the parquet file.")
     ] = False,
@@ -123,6 +75,11 @@ def run_command(
     The run id is seed<N>-r<R>-t<T>, so a rerun with the same options finds the same folder
     (refused unless --force) and reproduces the same data files byte for byte.
     """
+    from rich.console import Console
+
+    from sim.results import folder as output
+    from sim.scenario import load
+
     with user_errors():
         resolved = load(scenario)
         horizon = steps if steps is not None else resolved.horizon
@@ -168,6 +125,11 @@ def reproduce_command(
 def _run_with_progress(
     scenario: Scenario, seed: int, replicates: int, steps: int, quiet: bool
 ) -> ReplicateSet:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sim.results.replicates import run_replicates
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -199,6 +161,12 @@ def _interval(low: float, high: float) -> str:
 
 def print_summary(runs: ReplicateSet, console: Console) -> None:
     """The summary tables: cohesion and capacity, then each member's alignment and freezes."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from sim.results.replicates import describe, member_outcomes
+    from sim.scenario import month_label
+
     start, end = runs.start, month_label(runs.start, runs.steps - 1)
     head = (
         f"{runs.scenario.name}: {runs.replicates} replicate(s) x {runs.steps} months "
@@ -254,110 +222,3 @@ def print_summary(runs: ReplicateSet, console: Console) -> None:
             when,
         )
     console.print(members)
-
-
-# --- csto scenarios, show, validate ----------------------------------------------------------
-
-
-def scenarios_command() -> None:
-    """List the named scenarios with a one-line description each."""
-    table = Table(show_header=True, box=None, pad_edge=False)
-    table.add_column("Scenario", no_wrap=True)
-    table.add_column("Description")
-    for name, path in available().items():
-        try:
-            description = load(path).title or "(no title)"
-        except ScenarioError as error:
-            description = f"invalid: {error}"
-        table.add_row(name, Text(description))
-    Console().print(table)
-
-
-def show_command(
-    scenario: ScenarioArgument,
-    prefix: Annotated[
-        str,
-        typer.Argument(
-            help="Show only keys under this dotted prefix, e.g. members.Kazakhstan.",
-            show_default=False,
-        ),
-    ] = "",
-) -> None:
-    """Print a scenario's resolved parameters with their sources, and its injected events."""
-    with user_errors():
-        resolved = load(scenario)
-    paths = [path for path in resolved.values if _under(path, prefix)]
-    if not paths:
-        fail(f"{scenario}: no value under '{prefix}' (expected a dotted prefix such as members)")
-    console = Console()
-    console.print(Text(f"{resolved.name}: {resolved.title}", style="bold"))
-    if resolved.narrative:
-        console.print(Text(" ".join(resolved.narrative.split())))
-    root = resolved.files[0]
-    console.print(Text("Files (root first): " + " <- ".join(resolved.files)))
-    console.print()
-    order = {path: index for index, path in enumerate(schema.all_leaves())}
-    for path in sorted(paths, key=lambda p: order.get(p, len(order))):
-        value = resolved.values[path]
-        line = Text(f"{path} = ", style="bold")
-        line.append(_format_value(value.value))
-        if value.has_range:
-            line.append(f"   (range {value.low:g} – {value.high:g})")
-        if value.file and value.file != root:
-            line.append(f"   [set in {Path(value.file).name}]", style="italic")
-        console.print(line)
-        if value.source:
-            console.print(Padding(Text(value.source), (0, 0, 0, 4)))
-    if resolved.events and not prefix:
-        console.print()
-        console.print(Text("Scenario-given events", style="bold"))
-        for event in resolved.events:
-            who = ", ".join(
-                part
-                for part in (event.member, *event.members, event.power, event.adversary)
-                if part
-            )
-            console.print(Text(f"{event.at}  {event.kind}  {who}  (id {event.id})"))
-            if event.note:
-                console.print(Padding(Text(event.note), (0, 0, 0, 4)))
-
-
-def _under(path: str, prefix: str) -> bool:
-    prefix = prefix.strip(".")
-    return not prefix or path == prefix or path.startswith(prefix + ".")
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_format_value(item) for item in value) + "]"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def validate_command(
-    files: Annotated[
-        list[str],
-        typer.Argument(
-            metavar="FILE...", help="Scenario files (or names) to check.", show_default=False
-        ),
-    ],
-) -> None:
-    """Check scenario files (and their parents) without running them."""
-    failures = _validate_all(files)
-    typer.echo(f"{len(files) - failures} of {len(files)} scenario file(s) valid")
-    if failures:
-        raise typer.Exit(USER_ERROR)
-
-
-def _validate_all(files: Sequence[str]) -> int:
-    failures = 0
-    for file in files:
-        try:
-            resolved = validate(file)
-        except ScenarioError as error:
-            failures += 1
-            error_line(error)
-            continue
-        typer.echo(f"ok: {file} ({resolved.name}: {resolved.title or 'no title'})")
-    return failures

@@ -11,29 +11,15 @@ from __future__ import annotations
 import math
 import shlex
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
+from sim.cli.errors import BACKEND_ERROR, INTERRUPTED, fail, user_errors
+from sim.cli.options import DEFAULT_SWEEP_ROOT as DEFAULT_ROOT
 from sim.scenario import ScenarioError
-from sim.sweep.execute import BackendError, SweepInterrupted, SweepSummary, run_sweep
 from sim.sweep.spec import (
     DESIGNS,
     MAX_REPLICATES,
@@ -47,34 +33,17 @@ from sim.sweep.spec import (
     named_sweeps,
     with_options,
 )
-from sim.sweep.store import DEFAULT_ROOT
 
-#: Exit status of every user error (as for a command-line usage error).
-USER_ERROR = 2
-#: Exit status when the backend cannot be used or a worker dies.
-BACKEND_ERROR = 1
-#: Exit status after Ctrl-C or SIGTERM.
-INTERRUPTED = 130
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import ProgressColumn
+
+    from sim.sweep.execute import SweepSummary
 
 
 def register(app: typer.Typer) -> None:
     """Add ``sweep`` to the app."""
     app.command("sweep")(sweep_command)
-
-
-def fail(message: str, code: int = USER_ERROR) -> NoReturn:
-    """End the command with a one-line message on stderr."""
-    typer.echo(f"csto: error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the errors a user can cause into a one-line message and exit status 2."""
-    try:
-        yield
-    except ScenarioError as error:  # SweepError included
-        fail(str(error))
 
 
 SweepArgument = Annotated[
@@ -194,6 +163,10 @@ def sweep_command(
 
     Rerun the same command after an interruption to resume: finished chunks are skipped.
     """
+    from rich.console import Console
+
+    from sim.sweep.execute import BackendError, SweepInterrupted
+
     with user_errors():
         for flag, value, low, high in (
             ("--samples", samples, 1, None),
@@ -331,12 +304,19 @@ def reproduce_command(
     return shlex.join(words)
 
 
-class RateColumn(ProgressColumn):
-    """Runs per second."""
+def rate_column() -> ProgressColumn:
+    """A progress column of runs per second (rich is imported when a sweep starts)."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} runs/s" if speed else "", style="progress.data.speed")
+    class RateColumn(ProgressColumn):
+        """Runs per second."""
+
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} runs/s" if speed else "", style="progress.data.speed")
+
+    return RateColumn()
 
 
 def _run_with_progress(
@@ -350,11 +330,22 @@ def _run_with_progress(
     quiet: bool,
     console: Console,
 ) -> SweepSummary:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from sim.sweep.execute import run_sweep
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        RateColumn(),
+        rate_column(),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
@@ -390,6 +381,8 @@ def _number(value: float, digits: int = 3) -> str:
 
 def print_summary(spec: SweepSpec, summary: SweepSummary, console: Console) -> None:
     """The end-of-sweep tables: runs, failures and speed; then the outcomes' spread."""
+    from rich.table import Table
+
     runs = Table(title=f"Sweep {spec.name} ({spec.scenario.name})", title_justify="left")
     runs.add_column("")
     runs.add_column("", justify="right")

@@ -11,7 +11,6 @@ from sim.scenario.resolve import (
     month_index,
     month_label,
     scenario_dirs,
-    validate,
 )
 
 __all__ = [
@@ -25,5 +24,4 @@ __all__ = [
     "month_index",
     "month_label",
     "scenario_dirs",
-    "validate",
 ]

@@ -20,18 +20,16 @@ path and what was expected.
 from __future__ import annotations
 
 import datetime
-import difflib
 import hashlib
 import re
-import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sim.scenario import schema
+from sim.scenario import schema, tomlfile
 from sim.scenario.schema import Field
+from sim.scenario.tomlfile import TomlFile, did_you_mean
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})$")
 #: Scenario months lie in these years (dates must stay printable and plottable as timestamps).
@@ -184,8 +182,7 @@ def locate(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
             return sibling
     if candidate.exists() or candidate.suffix == ".toml" or "/" in text:
         return candidate
-    close = difflib.get_close_matches(text, list(names), n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint = did_you_mean(text, names)
     raise ScenarioError(
         text,
         "",
@@ -201,62 +198,22 @@ def load(name_or_path: str | Path) -> Scenario:
     return _resolve(chain)
 
 
-def validate(path: str | Path) -> Scenario:
-    """Validate one file (and its parents) without running it; return the resolved scenario."""
-    return load(path)
-
-
 # --- reading ---------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class _Raw:
-    path: Path
-    text: str
-    data: dict[str, Any]
-
-
 #: Largest scenario file read (a scenario is a few kilobytes; this refuses devices and dumps).
-MAX_FILE_BYTES = 1 << 20
+MAX_FILE_BYTES = tomlfile.MAX_FILE_BYTES
 
 
-def _read(path: Path) -> _Raw:
+def _read(path: Path) -> TomlFile:
     try:
-        status = path.stat()
-        if stat.S_ISDIR(status.st_mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(status.st_mode):
-            raise ScenarioError(path, "", "not a regular file (expected a scenario .toml file)")
-        if status.st_size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                path, "", f"file too large (expected a scenario file under {MAX_FILE_BYTES} bytes)"
-            )
-        with path.open("rb") as handle:
-            raw_bytes = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise ScenarioError(path, "", "file not found (expected a scenario .toml file)") from None
-    except IsADirectoryError:
-        raise ScenarioError(path, "", "is a directory (expected a scenario .toml file)") from None
-    except OSError as error:
-        raise ScenarioError(path, "", f"cannot read file ({error.strerror})") from None
-    try:
-        text = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(path, "", "not UTF-8 text (expected a TOML file)") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line = int(match.group(1)) if match else None
-        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        raise ScenarioError(path, "", f"invalid TOML: {detail}", line) from None
-    return _Raw(path, text, data)
+        return tomlfile.read(path, "scenario")
+    except tomlfile.TomlFileError as error:
+        raise ScenarioError(path, "", error.expected, error.line) from None
 
 
-def _read_chain(path: Path) -> list[_Raw]:
+def _read_chain(path: Path) -> list[TomlFile]:
     """The file and its ancestors, root first; refuses cycles and missing parents."""
-    chain: list[_Raw] = []
+    chain: list[TomlFile] = []
     seen: list[Path] = []
     current: Path | None = path
     while current is not None:
@@ -267,7 +224,7 @@ def _read_chain(path: Path) -> list[_Raw]:
                 chain[-1].path,
                 "extends",
                 f"cycle in extends ({cycle})",
-                _line_of(chain[-1].text, "extends"),
+                chain[-1].lines.line("extends"),
             )
         seen.append(resolved)
         raw = _read(current)
@@ -280,7 +237,7 @@ def _read_chain(path: Path) -> list[_Raw]:
                 current,
                 "extends",
                 "expected a scenario name or path (a string)",
-                _line_of(raw.text, "extends"),
+                raw.lines.line("extends"),
             )
         else:
             try:
@@ -291,7 +248,7 @@ def _read_chain(path: Path) -> list[_Raw]:
                     "extends",
                     f"parent scenario '{parent}' not found "
                     f"(expected one of {', '.join(available())} or a path)",
-                    _line_of(raw.text, "extends"),
+                    raw.lines.line("extends"),
                 ) from None
             if not current.is_file():
                 raise ScenarioError(
@@ -299,7 +256,7 @@ def _read_chain(path: Path) -> list[_Raw]:
                     "extends",
                     f"parent scenario '{parent}' not found "
                     f"(expected one of {', '.join(available())} or a path)",
-                    _line_of(raw.text, "extends"),
+                    raw.lines.line("extends"),
                 )
     chain.reverse()
     return chain
@@ -308,7 +265,7 @@ def _read_chain(path: Path) -> list[_Raw]:
 # --- resolving -------------------------------------------------------------------------------
 
 
-def _resolve(chain: list[_Raw]) -> Scenario:
+def _resolve(chain: list[TomlFile]) -> Scenario:
     values: dict[str, Value] = {}
     events: list[dict[str, Any]] = []
     digest = hashlib.sha256()
@@ -372,17 +329,16 @@ def _unknown_message(path: str) -> str:
         kind = "key"
     reversed_pair = "-".join(reversed(key.split("-", 1)))
     if kind == "pair of members" and reversed_pair in options:
-        close = [reversed_pair]
+        hint = f"; did you mean '{reversed_pair}'?"
     else:
-        close = difflib.get_close_matches(key, options, n=1, cutoff=0.5)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(key, options, cutoff=0.5)
     if not options:
         return f"unknown {kind} '{key}'"
     listed = ", ".join(options) if len(options) <= 12 else ", ".join(options[:12]) + ", ..."
     return f"unknown {kind} '{key}' (expected one of {listed}){hint}"
 
 
-def _flatten(raw: _Raw, is_root: bool) -> dict[str, Value]:
+def _flatten(raw: TomlFile, is_root: bool) -> dict[str, Value]:
     """Walk the file's tables guided by the schema; check every key and value."""
     flat: dict[str, Value] = {}
 
@@ -395,11 +351,11 @@ def _flatten(raw: _Raw, is_root: bool) -> dict[str, Value]:
             if spec is None:
                 if key not in schema.children(prefix):
                     raise ScenarioError(
-                        raw.path, path, _unknown_message(path), _line_of(raw.text, path)
+                        raw.path, path, _unknown_message(path), raw.lines.line(path)
                     )
                 if not isinstance(item, Mapping):
                     raise ScenarioError(
-                        raw.path, path, "expected a table of values", _line_of(raw.text, path)
+                        raw.path, path, "expected a table of values", raw.lines.line(path)
                     )
                 walk(item, path)
                 continue
@@ -409,16 +365,15 @@ def _flatten(raw: _Raw, is_root: bool) -> dict[str, Value]:
     return flat
 
 
-def _entry(raw: _Raw, path: str, key: str, spec: Field, item: Any, is_root: bool) -> Value:
-    line = _line_of(raw.text, path)
+def _entry(raw: TomlFile, path: str, key: str, spec: Field, item: Any, is_root: bool) -> Value:
+    line = raw.lines.line(path)
     numeric = spec.kind in ("unit", "real", "int")
     if isinstance(item, Mapping):
         if not numeric and spec.kind != "units":
             raise ScenarioError(raw.path, path, f"expected {spec.expected()}", line)
         for extra in item:
             if extra not in _VALUE_TABLE_KEYS:
-                close = difflib.get_close_matches(extra, _VALUE_TABLE_KEYS, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
+                hint = did_you_mean(extra, _VALUE_TABLE_KEYS)
                 raise ScenarioError(
                     raw.path,
                     f"{path}.{extra}",
@@ -507,12 +462,7 @@ def _check_value(
             return item
         case "choice":
             if not isinstance(item, str) or item not in spec.choices:
-                close = (
-                    difflib.get_close_matches(item, spec.choices, n=1)
-                    if isinstance(item, str)
-                    else []
-                )
-                hint = f"; did you mean '{close[0]}'?" if close else ""
+                hint = did_you_mean(item, spec.choices) if isinstance(item, str) else ""
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}{hint}", line)
             return item
         case "members":
@@ -520,12 +470,7 @@ def _check_value(
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
             for position, entry in enumerate(item, start=1):
                 if not isinstance(entry, str) or entry not in schema.MEMBERS:
-                    close = (
-                        difflib.get_close_matches(entry, schema.MEMBERS, n=1)
-                        if isinstance(entry, str)
-                        else []
-                    )
-                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    hint = did_you_mean(entry, schema.MEMBERS) if isinstance(entry, str) else ""
                     raise ScenarioError(
                         file,
                         path,
@@ -604,78 +549,7 @@ def _describe(item: Any) -> str:
     return repr(item)
 
 
-def _line_of(text: str, key: str) -> int | None:
-    """Best-effort line of a key in the file (tomllib gives lines only for syntax errors)."""
-    located = _line_of_path(text, key)
-    if located is not None:
-        return located
-    pattern = re.compile(rf'(^|[\s."\[]){re.escape(key)}("?\s*[=\].]|"\s*$)')
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.search(line.split("#", 1)[0]):
-            return number
-    return None
-
-
-_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-_ARRAY_HEADER = re.compile(r"^\s*\[\[")
-_ASSIGNMENT = re.compile(
-    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
-)
-
-
-def _dotted(key: str) -> str:
-    """A TOML dotted key as a plain dotted path (quotes and spaces removed)."""
-    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", key)
-    return ".".join(part.strip("\"'") for part in parts)
-
-
-def _line_of_path(text: str, path: str) -> int | None:
-    """The line that sets a dotted ``path`` (or the table or inline table that holds it).
-
-    Follows ``[table]`` headers and dotted keys, and skips multi-line strings, so a key that
-    appears under several tables (``alignment`` under each member) is found under the right one.
-    """
-    exact: int | None = None
-    inside: int | None = None  # a line setting something under path (path is a table)
-    holder: tuple[int, int] | None = None  # (depth, line) of the deepest table holding path
-    table = ""
-    in_string: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if in_string is not None:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-            continue
-        full = None
-        if header := _HEADER.match(line):
-            table = _dotted(header.group(1))
-            full = table
-        elif _ARRAY_HEADER.match(line):
-            table = "\0"  # keys of [[arrays]] are not scenario paths
-        elif assignment := _ASSIGNMENT.match(line):
-            key = _dotted(assignment.group(1))
-            full = f"{table}.{key}" if table else key
-            rest = line[assignment.end() :]
-            for quote in ('"""', "'''"):
-                if rest.count(quote) % 2 == 1:
-                    in_string = quote
-        if full is None or full.startswith("\0"):
-            continue
-        if full == path:
-            exact = exact or number
-        elif full.startswith(path + "."):
-            inside = inside or number
-        elif path.startswith(full + "."):
-            depth = full.count(".")
-            if holder is None or depth > holder[0]:
-                holder = (depth, number)
-    if exact is not None:
-        return exact
-    if inside is not None:
-        return inside
-    return holder[1] if holder is not None else None
-
-
-def _check_complete(root: _Raw, values: Mapping[str, Value]) -> None:
+def _check_complete(root: TomlFile, values: Mapping[str, Value]) -> None:
     """A root scenario must set every required value of the schema."""
     optional = {
         "name",
@@ -699,7 +573,7 @@ def _check_complete(root: _Raw, values: Mapping[str, Value]) -> None:
             raise ScenarioError(root.path, path, f"missing (expected {spec.expected()})")
 
 
-def _check_consistency(chain: list[_Raw], scenario: Scenario) -> None:
+def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
     """Cross-field rules: the capacity shape's keys, floor <= ceiling, months after the start.
 
     An error names the scenario's own file (with the line, when the value is set there); a
@@ -714,8 +588,8 @@ def _check_consistency(chain: list[_Raw], scenario: Scenario) -> None:
         value = values.get(key)
         origin = by_file.get(value.file) if value is not None else None
         if origin is None or origin is leaf:
-            raise ScenarioError(leaf.path, path, message, _line_of_path(leaf.text, key))
-        line = _line_of_path(origin.text, key)
+            raise ScenarioError(leaf.path, path, message, leaf.lines.path(key))
+        line = origin.lines.path(key)
         where = f"{origin.path.name}:{line}" if line else origin.path.name
         raise ScenarioError(leaf.path, path, f"{message} ({key} is set in {where})")
 
@@ -782,52 +656,41 @@ def month_label(start: str, offset: int) -> str:
 # --- events ----------------------------------------------------------------------------------
 
 
-def _merge_events(raw: _Raw, inherited: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _merge_events(raw: TomlFile, inherited: list[dict[str, Any]]) -> list[dict[str, Any]]:
     drop = raw.data.get("drop_events", [])
     if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop):
         raise ScenarioError(
             raw.path,
             "drop_events",
             "expected a list of event ids",
-            _line_of(raw.text, "drop_events"),
+            raw.lines.line("drop_events"),
         )
     known = {event.get("id") for event in inherited}
     for event_id in drop:
         if event_id not in known:
-            close = difflib.get_close_matches(event_id, [str(k) for k in known if k], n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(event_id, [str(k) for k in known if k])
             raise ScenarioError(
                 raw.path,
                 "drop_events",
                 f"no inherited event with id '{event_id}'{hint}",
-                _line_of(raw.text, "drop_events"),
+                raw.lines.line("drop_events"),
             )
     kept = [event for event in inherited if event.get("id") not in drop]
     own = raw.data.get("events", [])
     if not isinstance(own, list) or not all(isinstance(x, Mapping) for x in own):
         raise ScenarioError(
-            raw.path, "events", "expected [[events]] tables", _line_of(raw.text, "events")
+            raw.path, "events", "expected [[events]] tables", raw.lines.line("events")
         )
     for index, event in enumerate(own):
         checked = dict(event)
         checked["_file"] = str(raw.path)
         checked["_index"] = index
-        checked["_line"] = _nth_line(raw.text, "[[events]]", index)
+        checked["_line"] = raw.lines.nth("[[events]]", index)
         kept.append(checked)
     return kept
 
 
-def _nth_line(text: str, marker: str, index: int) -> int | None:
-    seen = -1
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip().startswith(marker):
-            seen += 1
-            if seen == index:
-                return number
-    return None
-
-
-def _resolve_event(raw: _Raw, scenario: Scenario, event: Mapping[str, Any]) -> ScenarioEvent:
+def _resolve_event(raw: TomlFile, scenario: Scenario, event: Mapping[str, Any]) -> ScenarioEvent:
     file = event["_file"]
     index = event["_index"]
     line = event["_line"]
@@ -838,8 +701,7 @@ def _resolve_event(raw: _Raw, scenario: Scenario, event: Mapping[str, Any]) -> S
             continue
         spec = schema.EVENT_FIELDS.get(key)
         if spec is None:
-            close = difflib.get_close_matches(key, list(schema.EVENT_FIELDS), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(key, schema.EVENT_FIELDS)
             raise ScenarioError(
                 file,
                 f"{prefix}.{key}",
@@ -882,7 +744,7 @@ def _resolve_event(raw: _Raw, scenario: Scenario, event: Mapping[str, Any]) -> S
             "start",
             f"inherited event '{checked.get('id', prefix)}' ({checked['at']}, set in {where}) "
             f"lies before the start {scenario.start}; drop it with drop_events",
-            _line_of(raw.text, "start"),
+            raw.lines.line("start"),
         )
     if month < 0:
         raise ScenarioError(

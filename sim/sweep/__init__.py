@@ -13,29 +13,71 @@ streams to a results folder of Parquet shards that an interrupted sweep resumes 
 6
 """
 
-from sim.sweep.execute import BackendError, SweepInterrupted, SweepSummary, run_sweep
-from sim.sweep.spec import (
-    DESIGNS,
-    OUTCOME_COLUMNS,
-    Design,
-    Parameter,
-    SweepError,
-    SweepSpec,
-    from_options,
-    is_sweep_file,
-    load_sweep,
-    with_options,
-)
-from sim.sweep.store import (
-    chunk_files,
-    is_complete,
-    point_means,
-    read_design,
-    read_manifest,
-    read_runs,
-    read_sweep,
-    read_timeseries,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.sweep.execute import BackendError, SweepInterrupted, SweepSummary, run_sweep
+    from sim.sweep.spec import (
+        DESIGNS,
+        OUTCOME_COLUMNS,
+        Design,
+        Parameter,
+        SweepError,
+        SweepSpec,
+        from_options,
+        is_sweep_file,
+        load_sweep,
+        with_options,
+    )
+    from sim.sweep.store import (
+        chunk_files,
+        is_complete,
+        point_means,
+        read_design,
+        read_manifest,
+        read_runs,
+        read_sweep,
+        read_timeseries,
+    )
+
+#: Public names and the module each comes from, imported on first use (PEP 562), so that
+#: reading a sweep file (``sim.sweep.spec``) loads neither pandas nor Dask.
+_LAZY = {
+    **dict.fromkeys(
+        ("BackendError", "SweepInterrupted", "SweepSummary", "run_sweep"), "sim.sweep.execute"
+    ),
+    **dict.fromkeys(
+        (
+            "DESIGNS",
+            "OUTCOME_COLUMNS",
+            "Design",
+            "Parameter",
+            "SweepError",
+            "SweepSpec",
+            "from_options",
+            "is_sweep_file",
+            "load_sweep",
+            "with_options",
+        ),
+        "sim.sweep.spec",
+    ),
+    **dict.fromkeys(
+        (
+            "chunk_files",
+            "is_complete",
+            "point_means",
+            "read_design",
+            "read_manifest",
+            "read_runs",
+            "read_sweep",
+            "read_timeseries",
+        ),
+        "sim.sweep.store",
+    ),
+}
 
 __all__ = [
     "DESIGNS",
@@ -61,3 +103,15 @@ __all__ = [
     "run_sweep",
     "with_options",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim.sweep' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

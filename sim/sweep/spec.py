@@ -13,18 +13,17 @@ nothing is run or written.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from sim.scenario import Scenario, ScenarioError, load, locate, schema
+from sim.scenario import Scenario, ScenarioError, load, locate, schema, tomlfile
+from sim.scenario.tomlfile import TomlFile, did_you_mean
 
 #: The designs a sweep may use.
 DESIGNS: Final = ("grid", "lhs", "sobol", "morris")
@@ -263,8 +262,8 @@ def is_sweep_file(name_or_path: str) -> bool:
     if not path.is_file():
         return False
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomlfile.read(path, "sweep").data
+    except tomlfile.TomlFileError:
         return path.parent.name == "sweeps"
     return "scenario" in data and isinstance(data.get("scenario"), str)
 
@@ -274,32 +273,21 @@ def load_sweep(name_or_path: str | Path) -> SweepSpec:
     text = str(name_or_path)
     path = named_sweeps().get(text, Path(text))
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        close = difflib.get_close_matches(text, list(named_sweeps()), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise SweepError(
-            text, "", f"no such sweep file (expected a name from sweeps/ or a .toml path){hint}"
-        ) from None
-    except IsADirectoryError:
-        raise SweepError(path, "", "is a directory (expected a sweep .toml file)") from None
-    except OSError as error:
-        raise SweepError(path, "", f"cannot read file ({error.strerror})") from None
-    try:
-        source = raw.decode("utf-8")
-        data = tomllib.loads(source)
-    except UnicodeDecodeError:
-        raise SweepError(path, "", "not UTF-8 text (expected a TOML file)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SweepError(path, "", f"invalid TOML: {error}") from None
-    return _from_data(path, source, data, hashlib.sha256(raw).hexdigest())
+        file = tomlfile.read(path, "sweep")
+    except tomlfile.TomlFileError as error:
+        if error.reason == "missing":
+            hint = did_you_mean(text, named_sweeps())
+            raise SweepError(
+                text, "", f"no such sweep file (expected a name from sweeps/ or a .toml path){hint}"
+            ) from None
+        raise SweepError(path, "", error.expected, error.line) from None
+    return _from_file(file)
 
 
-def _from_data(path: Path, source: str, data: Mapping[str, Any], sha: str) -> SweepSpec:
+def _from_file(file: TomlFile) -> SweepSpec:
+    path, data = file.path, file.data
     where = str(path)
-
-    def line(key: str) -> int | None:
-        return _line_of(source, key)
+    line = file.lines.line
 
     for key in data:
         if key not in TOP_KEYS:
@@ -307,7 +295,7 @@ def _from_data(path: Path, source: str, data: Mapping[str, Any], sha: str) -> Sw
     if "scenario" not in data:
         raise SweepError(where, "scenario", "missing (expected a scenario name or path)")
     scenario = _scenario(where, data["scenario"], path, line("scenario"))
-    fixed = _fixed(where, data.get("fixed", {}), source, line("fixed"))
+    fixed = _fixed(where, data.get("fixed", {}), line("fixed"))
     scenario = apply_fixed(where, scenario, fixed)
     name = data.get("name", path.stem)
     if not isinstance(name, str) or not _NAME.match(name):
@@ -328,9 +316,9 @@ def _from_data(path: Path, source: str, data: Mapping[str, Any], sha: str) -> Sw
             line("parameters"),
         )
     parameters = []
-    for parameter_path, item in _flatten_parameters(where, parameters_table, source):
+    for parameter_path, item in _flatten_parameters(parameters_table):
         parameters.append(
-            _parameter(where, scenario, parameter_path, item, line(parameter_path.split(".")[-1]))
+            _parameter(where, scenario, parameter_path, item, line(f"parameters.{parameter_path}"))
         )
     spec = SweepSpec(
         name=name,
@@ -352,20 +340,19 @@ def _from_data(path: Path, source: str, data: Mapping[str, Any], sha: str) -> Sw
             else _whole(where, "chunk_size", data["chunk_size"], 1, 1_000_000)
         ),
         file=str(path),
-        file_sha256=sha,
+        file_sha256=hashlib.sha256(file.raw).hexdigest(),
         fixed=fixed,
     )
     return check(spec, where)
 
 
-def _fixed(where: str, table: Any, source: str, line: int | None) -> tuple[tuple[str, Any], ...]:
+def _fixed(where: str, table: Any, line: int | None) -> tuple[tuple[str, Any], ...]:
     if not isinstance(table, Mapping):
         raise SweepError(where, "fixed", "expected a [fixed] table of scenario values", line)
     found = []
-    for path, item in _flatten_parameters(where, table, source):
+    for path, item in _flatten_parameters(table):
         if schema.leaf(path) is None or path in schema.TOP_FIELDS:
-            close = difflib.get_close_matches(path, schema.all_leaves(), n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(path, schema.all_leaves())
             raise SweepError(
                 where, f"fixed.{path}", f"unknown scenario value (expected a dotted path){hint}"
             )
@@ -393,7 +380,7 @@ def apply_fixed(where: str, scenario: Scenario, fixed: Sequence[tuple[str, Any]]
     return changed
 
 
-def _flatten_parameters(where: str, table: Mapping[str, Any], source: str) -> list[tuple[str, Any]]:
+def _flatten_parameters(table: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """``[parameters]`` entries as (dotted path, value): quoted keys (``"a.b" = {...}``) and
     TOML dotted keys (``a.b = {...}``, which TOML reads as nested tables) both work."""
     found: list[tuple[str, Any]] = []
@@ -456,8 +443,7 @@ def _design(where: str, value: Any, line: int | None) -> Design:
 
 def _design_name(where: str, key: str, value: Any, line: int | None = None) -> str:
     if not isinstance(value, str) or value not in DESIGNS:
-        close = difflib.get_close_matches(str(value), DESIGNS, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(str(value), DESIGNS)
         raise SweepError(
             where,
             key,
@@ -494,8 +480,7 @@ def check_path(where: str, path: str, scenario: Scenario, line: int | None = Non
     sweepable = schema.sweepable_paths()
     spec = schema.leaf(path)
     if spec is None:
-        close = difflib.get_close_matches(path, sweepable, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(path, sweepable)
         raise SweepError(
             where,
             path,
@@ -615,17 +600,8 @@ def _whole(where: str, key: str, value: Any, low: int, high: int | None) -> int:
 
 
 def _unknown(key: str, options: Sequence[str], kind: str) -> str:
-    close = difflib.get_close_matches(key, list(options), n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint = did_you_mean(key, options)
     return f"unknown {kind} '{key}' (expected one of {', '.join(options)}){hint}"
-
-
-def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf'(^|[\s."\[]){re.escape(key)}("?\s*[=\].]|"\s*$)')
-    for number, text_line in enumerate(text.splitlines(), start=1):
-        if pattern.search(text_line.split("#", 1)[0]):
-            return number
-    return None
 
 
 # --- the command line ------------------------------------------------------------------------
