@@ -33,35 +33,25 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, stats
 
+from sim.results.outcomes import REGISTRY, SUMMARY
 from sim.results.replicates import LEVEL, describe
 from sim.results.run import event_month, step_date
 from sim.scenario import schema
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Outcome columns of a run or sweep table, with the words and units a report uses for them.
-OUTCOME_LABELS: Final[dict[str, str]] = {
-    "final_cohesion": "final cohesion (index 0–1)",
-    "min_cohesion": "lowest cohesion (index 0–1)",
-    "initial_cohesion": "initial cohesion (index 0–1)",
-    "froze": "share of runs in which a member froze (0–1)",
-    "drills_cancelled": "drills cancelled (count per run)",
-    **{
-        f"final_alignment_{name}": f"final alignment of {name} (0 exit – 1 loyal)"
-        for name in schema.MEMBERS
-    },
-    **{f"froze_{name}": f"share of runs in which {name} froze (0–1)" for name in schema.MEMBERS},
-}
-
 
 def outcome_label(column: str) -> str:
-    """The words and unit for an outcome column (the column name if unknown)."""
-    return OUTCOME_LABELS.get(column, column.replace("_", " "))
+    """The words and unit of an outcome column, from the registry (the column name in words
+    if it is not an outcome)."""
+    return REGISTRY.text(column)
 
 
 def outcome_words(column: str) -> str:
     """The words for an outcome column, without its unit (for sentences)."""
-    return outcome_label(column).split(" (")[0]
+    if column in REGISTRY:
+        return REGISTRY.by_name[column].label
+    return column.replace("_", " ")
 
 
 def mean_words(column: str) -> str:
@@ -221,13 +211,9 @@ class RunFacts:
     mean_counts: dict[str, float] = field(default_factory=dict)
 
 
-COUNT_COLUMNS: Final = (
-    "appeals_answered",
-    "appeals_ignored",
-    "drills_held",
-    "drills_cancelled",
-    "coercions",
-    "clashes",
+#: The summary's counts of events (a run report gives their means over replicates).
+COUNT_COLUMNS: Final = tuple(
+    outcome.name for outcome in REGISTRY.group(SUMMARY) if outcome.event is not None
 )
 
 
@@ -736,11 +722,9 @@ MAX_LEVELS: Final = 25
 
 
 def add_derived_outcomes(runs: pd.DataFrame) -> pd.DataFrame:
-    """Add ``froze`` (1.0 if any member froze during the run, else 0.0) to a sweep's runs."""
-    if "first_freeze_step" in runs and "froze" not in runs:
-        steps = pd.to_numeric(runs["first_freeze_step"], errors="coerce").fillna(-1)
-        runs = runs.assign(froze=(steps >= 0).astype(np.float64))
-    return runs
+    """Add the outcomes a table of runs lacks but can derive (``froze``: 1.0 if any member
+    froze during the run, else 0.0; ``froze_<member>``) to a sweep's runs or a summary."""
+    return REGISTRY.derived(runs)
 
 
 def parameter_bins(

@@ -31,11 +31,12 @@ import pandas as pd
 
 from sim.report import analysis
 from sim.results import reader as folders
+from sim.results.outcomes import COMPARED, REGISTRY, SWEEP_REPORT
 from sim.results.reader import FolderError, RunFolder, SweepFolder, ThresholdFolder
 from sim.scenario import schema
 
 #: The outcomes a sweep report shows, in order (those present in the runs).
-SWEEP_OUTCOMES: Final = ("final_cohesion", "min_cohesion", "froze", "drills_cancelled")
+SWEEP_OUTCOMES: Final = REGISTRY.names(SWEEP_REPORT)
 #: The outcome and level whose crossing is marked where capacity was swept.
 CRITICAL_OUTCOME: Final = "final_cohesion"
 CRITICAL_LEVEL: Final = 0.5
@@ -311,7 +312,8 @@ def _subtitle(manifest: dict[str, Any], replicates: int) -> str:
 
 # --- comparison ------------------------------------------------------------------------------
 
-COMPARE_OUTCOMES: Final = ("final_cohesion", "min_cohesion", "froze")
+#: The final outcomes a comparison reports differences in.
+COMPARE_OUTCOMES: Final = REGISTRY.names(COMPARED)
 
 
 def compare_names(data: RunFolder) -> list[str]:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.engine import replicate_tables, simulate
+from sim.engine import simulate
 from sim.model.draws import derive_seeds
+from sim.results.replicates import replicate_tables
 from sim.scenario import Scenario
 
 

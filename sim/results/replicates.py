@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.engine import replicate_tables, simulate
+from sim.engine import BatchResult, simulate
 from sim.model.draws import derive_seeds
 from sim.model.events import COLUMNS as EVENT_COLUMNS
-from sim.results.run import TIMESERIES_COLUMNS
+from sim.results.outcomes import summary_table
+from sim.results.run import TIMESERIES_COLUMNS, timeseries_table
 from sim.scenario import Scenario, load, schema
 
 #: Replicates run together by the batch engine between two progress reports.
@@ -65,6 +66,36 @@ class ReplicateSet:
     @property
     def start(self) -> str:
         return self.scenario.start
+
+
+def replicate_tables(
+    batch: BatchResult, scenario: str, first_replicate: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The batch's time series, events and summary as replicate tables.
+
+    Each table starts with ``scenario``, ``replicate`` (``first_replicate`` + the run's index)
+    and ``seed``, then the columns of :data:`sim.results.run.TIMESERIES_COLUMNS`,
+    :data:`sim.model.events.COLUMNS` and the summary's outcomes; the batch needs its time
+    series and events recorded.
+    """
+    if batch.events is None:
+        raise ValueError("replicate tables need simulate(..., timeseries=True, events=True)")
+
+    def identified(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+        run = frame["run"].to_numpy(np.int64)
+        table = frame.drop(columns="run")[list(columns)]
+        table.insert(0, "seed", batch.seeds[run])
+        table.insert(0, "replicate", run + first_replicate)
+        table.insert(0, "scenario", scenario)
+        return table
+
+    summary = summary_table(batch)
+    columns = [column for column in summary.columns if column not in ("run", "seed")]
+    return (
+        identified(timeseries_table(batch), TIMESERIES_COLUMNS),
+        identified(batch.events, EVENT_COLUMNS),
+        identified(summary, columns),
+    )
 
 
 def run_replicates(

@@ -1,16 +1,24 @@
-"""What a run returns: a time series per step and member, an event log, a per-run summary."""
+"""What a run returns: a time series per step and member, an event log, a per-run summary.
+
+Also the tables of one run, or of every run, of a batch (:class:`sim.engine.BatchResult`):
+:func:`timeseries_table` and :func:`run_result`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sim.model.events import COLUMNS as EVENT_COLUMNS
 from sim.model.events import Event
+from sim.results.outcomes import REGISTRY, SUMMARY
 from sim.scenario import month_label, schema
+
+if TYPE_CHECKING:
+    from sim.engine import BatchResult
 
 #: Columns of the time series, one row per step and member; Russia's and the alliance's
 #: values repeat on each member's row.
@@ -31,14 +39,10 @@ MEMBER_COLUMNS = (
 TIMESERIES_COLUMNS = ("step", "date", "member", *ALLIANCE_COLUMNS, *MEMBER_COLUMNS)
 
 
-#: Event kinds counted in the summary, and the summary's name for each count.
+#: Event kinds counted in the summary, and the summary's name for each count (the registry's
+#: counts of events).
 COUNTED_EVENTS = {
-    "drill_held": "drills_held",
-    "drill_cancelled": "drills_cancelled",
-    "appeal_answered": "appeals_answered",
-    "appeal_ignored": "appeals_ignored",
-    "coercion": "coercions",
-    "clash": "clashes",
+    str(outcome.event): outcome.name for outcome in REGISTRY.group(SUMMARY) if outcome.event
 }
 
 
@@ -94,7 +98,9 @@ def events_frame(events: list[Event]) -> pd.DataFrame:
 
 
 def summarise(timeseries: pd.DataFrame, events: pd.DataFrame) -> dict[str, Any]:
-    """Per-run summary from the time series and the events (the same for both engines)."""
+    """Per-run summary from the time series and the events of one Mesa run: the outcomes of the
+    registry's ``summary`` group, in a summary's order (equal to
+    :func:`sim.results.outcomes.summary_table` of the same run)."""
     alliance = timeseries.drop_duplicates("step").set_index("step")
     cohesion = alliance["cohesion"]
     final_step = int(alliance.index.max())
@@ -132,6 +138,48 @@ def _member_order(column: pd.Series) -> pd.Series:
     return column
 
 
-def empty_like_timeseries() -> pd.DataFrame:
-    """An empty time-series table with the right columns."""
-    return pd.DataFrame({column: np.array([]) for column in TIMESERIES_COLUMNS})
+# --- a batch's runs as tables ----------------------------------------------------------------
+
+
+def timeseries_table(batch: BatchResult, run: int | None = None) -> pd.DataFrame:
+    """The time series of a batch (one row per run, step and member; ``run`` first), or of one
+    of its runs; the batch needs its time series recorded."""
+    if batch.series is None:
+        raise ValueError("time series were not recorded: simulate(..., timeseries=True)")
+    members = len(schema.MEMBERS)
+    runs = np.arange(len(batch.seeds)) if run is None else np.array([run])
+    steps = batch.steps + 1
+    step_index = np.tile(np.repeat(np.arange(steps), members), len(runs))
+    member_index = np.tile(np.arange(members), len(runs) * steps)
+    dates = np.array([step_date(batch.start, s) for s in range(steps)], dtype=object)
+    columns: dict[str, Any] = {
+        "run": np.repeat(runs, steps * members),
+        "step": step_index.astype(np.int64),
+        "date": dates[step_index],
+        "member": np.array(schema.MEMBERS, dtype=object)[member_index],
+    }
+    for name in ALLIANCE_COLUMNS:
+        columns[name] = batch.series[name][runs].repeat(members, axis=-1).reshape(-1)
+    for name in MEMBER_COLUMNS:
+        columns[name] = batch.series[name][runs].reshape(-1)
+    frame = pd.DataFrame(columns)
+    frame["frozen"] = frame["frozen"].astype(bool)
+    return frame[["run", *TIMESERIES_COLUMNS]]
+
+
+def run_result(batch: BatchResult, run: int) -> RunResult:
+    """One run of a batch as a :class:`RunResult`, comparable with ``sim.run`` (the batch needs
+    its time series and events recorded)."""
+    if batch.events is None:
+        raise ValueError("events were not recorded: simulate(..., events=True)")
+    series = timeseries_table(batch, run).drop(columns="run").reset_index(drop=True)
+    log = batch.events[batch.events["run"] == run].drop(columns="run").reset_index(drop=True)
+    return RunResult(
+        scenario=batch.scenario.name,
+        seed=int(batch.seeds[run]),
+        start=batch.start,
+        steps=batch.steps,
+        timeseries=series,
+        events=log,
+        summary=summarise(series, log),
+    )

@@ -22,32 +22,20 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from sim.engine import simulate
+from sim.engine import BatchResult, simulate
 from sim.report.analysis import FloatArray, Outcome
-from sim.scenario import Scenario, schema
-
-#: Outcome names ``csto threshold --outcome`` accepts, with the column they are read from.
-OUTCOMES: Final[dict[str, str]] = {
-    "cohesion": "final_cohesion",
-    "final_cohesion": "final_cohesion",
-    "min_cohesion": "min_cohesion",
-    "freeze": "froze",
-    **{f"alignment_{name}": f"final_alignment_{name}" for name in schema.MEMBERS},
-    **{f"freeze_{name}": f"froze_{name}" for name in schema.MEMBERS},
-}
-
+from sim.results.outcomes import EVENTS, REGISTRY, SERIES, THRESHOLD
+from sim.scenario import Scenario
 
 #: Most runs the batch engine holds at once (memory grows with runs x months).
 BATCH_RUNS: Final = 20_000
 
 
 def outcome_column(name: str) -> str:
-    """The column an outcome name stands for; ValueError naming the choices if unknown."""
-    if name in OUTCOMES:
-        return OUTCOMES[name]
-    raise ValueError(f"unknown outcome '{name}' (expected one of {', '.join(OUTCOMES)})")
+    """The registry's name of an outcome of the ``threshold`` group (given in any case, or by
+    an alias such as ``cohesion``); a ValueError naming the choices if it is not one."""
+    return REGISTRY.get(name, THRESHOLD).name
 
 
 def constant_capacity_scenario(scenario: Scenario) -> Scenario:
@@ -68,16 +56,10 @@ def constant_capacity_overrides(capacities: npt.ArrayLike) -> dict[str, npt.Arra
     }
 
 
-def outcome_values(outcomes: pd.DataFrame, column: str) -> FloatArray:
-    """One outcome per run from :meth:`sim.engine.BatchResult.outcomes` (derived ones too)."""
-    if column == "froze":
-        result: FloatArray = (outcomes["first_freeze_step"].to_numpy() >= 0).astype(np.float64)
-        return result
-    if column.startswith("froze_"):
-        member = column.removeprefix("froze_")
-        steps = outcomes[f"freeze_step_{member}"].to_numpy()
-        return (steps >= 0).astype(np.float64)
-    return outcomes[column].to_numpy(np.float64)
+def outcome_values(batch: BatchResult, column: str) -> FloatArray:
+    """One outcome per run of a batch, as numbers (a share's 0/1 as 0.0/1.0)."""
+    values: FloatArray = REGISTRY.get(column).values(batch).astype(np.float64)
+    return values
 
 
 def capacity_outcome(
@@ -89,6 +71,7 @@ def capacity_outcome(
     :data:`BATCH_RUNS` runs (a run's result does not depend on its batch).
     """
     column = outcome_column(outcome)
+    needs = REGISTRY.get(column).needs
     constant = constant_capacity_scenario(scenario)
     seed_array = np.asarray(seeds, dtype=np.uint64)
     replicates = len(seed_array)
@@ -105,8 +88,10 @@ def capacity_outcome(
                 all_seeds[start:stop],
                 overrides=constant_capacity_overrides(all_capacities[start:stop]),
                 steps=steps,
+                timeseries=SERIES in needs,
+                events=EVENTS in needs,
             )
-            values[start:stop] = outcome_values(batch.outcomes(), column)
+            values[start:stop] = outcome_values(batch, column)
         return values.reshape(len(points), replicates)
 
     return evaluate

@@ -40,7 +40,8 @@ import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
 from sim.results import folder as output
-from sim.sweep.spec import INT_OUTCOMES, SweepError
+from sim.results.outcomes import REGISTRY
+from sim.sweep.spec import SweepError
 
 MANIFEST: Final = "manifest.json"
 DESIGN: Final = "design.parquet"
@@ -298,7 +299,7 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     shards hold."""
     frame: pd.DataFrame = table.to_pandas()
     for name in frame.columns:
-        if name in INT_OUTCOMES:
+        if name in REGISTRY and REGISTRY.by_name[name].type == "int":
             frame[name] = frame[name].astype("Int64")
     return frame
 
