@@ -10,17 +10,17 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import numpy as np
 import pandas as pd
 import typer
 
 from sim.cli.run import INTERRUPTED, MAX_SEED, MAX_STEPS, fail
 from sim.report import analysis
 from sim.results import folder as output
-from sim.results.reader import FolderError, RunFolder
-from sim.scenario import Scenario, ScenarioError, load
+from sim.results import provenance
+from sim.results.folder import FolderError
+from sim.scenario import ScenarioError, load
 
 #: Default number of replicates of ``compare`` and ``threshold`` (the batch engine is fast).
 REPLICATES = 100
@@ -141,7 +141,7 @@ def compare_command(
     replicate by replicate (same seeds), with paired 95% intervals.
     """
     from sim import report
-    from sim.results.compare import run_comparison
+    from sim.results.compare import comparison_folder, run_comparison, write_comparison
 
     if len(scenarios) < 2:
         fail("compare needs at least two scenarios (the first is the baseline)")
@@ -149,54 +149,21 @@ def compare_command(
         resolved = [load(name) for name in scenarios]
         horizon = steps if steps is not None else resolved[0].horizon
         names = [scenario.name for scenario in resolved]
-        tag = "-vs-".join(names)
-        run_id = f"{tag}-{output.new_run_id(seed, replicates, horizon)}"
-        folder = output.results_folder(out, "compare", run_id)
+        folder = comparison_folder(out, names, seed, replicates, horizon)
         output.check_writable(folder, force)
     command = ["csto", "compare", *scenarios, "--seed", str(seed)]
     command += ["--replicates", str(replicates), "--steps", str(horizon), "--out", str(out)]
-    started = output.now()
+    started = provenance.now()
     try:
         comparison = run_comparison(resolved, seed, replicates, horizon)
     except ValueError as error:
         fail(str(error))
     except KeyboardInterrupt:
         fail("interrupted; no results folder was written", INTERRUPTED)
-    differences = report.compare_tables(
-        RunFolder(
-            folder,
-            "compare",
-            {"scenarios": names},
-            comparison.timeseries,
-            comparison.events,
-            comparison.summary,
-        )
-    )
     with user_errors():
-        with output.atomic_folder(folder, force) as work:
-            output.write_parquet(comparison.timeseries, work / "timeseries.parquet")
-            output.write_csv(comparison.events, work / "events.csv")
-            output.write_csv(comparison.summary, work / "summary.csv")
-            output.write_csv(differences, work / "differences.csv")
-            record = output.manifest(
-                scenario=resolved[0],
-                command=command,
-                seed=seed,
-                seeds=comparison.seeds,
-                steps=horizon,
-                times=output.Timestamps(started, output.now()),
-                run_id=folder.name,
-                files=_hashes(work),
-                extra={
-                    "kind": "compare",
-                    "baseline": names[0],
-                    "scenarios": [output.scenario_record(s) for s in resolved],
-                    "parameters_by_scenario": {
-                        s.name: output.parameters_record(s) for s in resolved
-                    },
-                },
-            )
-            output.write_json(record, work / "manifest.json")
+        differences = write_comparison(
+            comparison, folder, command=command, started=started, force=force
+        )
         report.write(report.build(folder), folder / "report.html")
     _print_differences(differences, names[0])
     typer.echo(f"Results: {folder}")
@@ -207,14 +174,6 @@ def _print_differences(differences: pd.DataFrame, baseline: str) -> None:
     for outcome, rows in differences.groupby("outcome", sort=False):
         for sentence in analysis.compare_sentences(rows, baseline, str(outcome)):
             typer.echo(sentence)
-
-
-def _hashes(work: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(work)): output.sha256_file(path)
-        for path in sorted(work.rglob("*"))
-        if path.is_file()
-    }
 
 
 # --- csto threshold --------------------------------------------------------------------------
@@ -264,7 +223,12 @@ def threshold_command(
     """
     from sim import report
     from sim.model.draws import derive_seeds
-    from sim.results.threshold import capacity_outcome, outcome_column
+    from sim.results.threshold import (
+        capacity_outcome,
+        outcome_column,
+        threshold_folder,
+        write_threshold,
+    )
 
     try:
         column = outcome_column(outcome)
@@ -277,15 +241,13 @@ def threshold_command(
     with user_errors():
         resolved = load(scenario)
         horizon = steps if steps is not None else resolved.horizon
-        tag = f"threshold-{outcome}-{level:g}"
-        run_id = output.new_run_id(seed, replicates, horizon, tag=tag)
-        folder = output.results_folder(out, resolved.name, run_id)
+        folder = threshold_folder(out, resolved.name, outcome, level, seed, replicates, horizon)
         output.check_writable(folder, force)
     command = ["csto", "threshold", scenario, "--outcome", outcome, "--level", f"{level:g}"]
     command += ["--seed", str(seed), "--replicates", str(replicates), "--steps", str(horizon)]
     command += ["--low", f"{low:g}", "--high", f"{high:g}", "--grid", str(grid)]
     command += ["--bootstrap", str(bootstrap), "--out", str(out)]
-    started = output.now()
+    started = provenance.now()
     seeds = derive_seeds(seed, replicates)
     try:
         found = analysis.critical_capacity(
@@ -301,78 +263,21 @@ def threshold_command(
         fail("interrupted; no results folder was written", INTERRUPTED)
     sentence = analysis.threshold_sentence(found, column, resolved.name)
     with user_errors():
-        with output.atomic_folder(folder, force) as work:
-            output.write_parquet(threshold_table(found, seeds), work / "curve.parquet")
-            output.write_csv(
-                pd.DataFrame(found.evaluations, columns=["capacity", "mean"]),
-                work / "evaluations.csv",
-            )
-            record = output.manifest(
-                scenario=resolved,
-                command=command,
-                seed=seed,
-                seeds=seeds,
-                steps=horizon,
-                times=output.Timestamps(started, output.now()),
-                run_id=folder.name,
-                files=_hashes(work),
-                extra=threshold_manifest(found, resolved, outcome, column, grid, sentence),
-            )
-            output.write_json(record, work / "manifest.json")
+        write_threshold(
+            found,
+            folder,
+            scenario=resolved,
+            seed=seed,
+            seeds=seeds,
+            steps=horizon,
+            outcome=outcome,
+            grid=grid,
+            sentence=sentence,
+            command=command,
+            started=started,
+            force=force,
+        )
         report.write(report.build(folder), folder / "report.html")
     typer.echo(sentence)
     typer.echo(f"Results: {folder}")
     typer.echo(f"Report: {folder / 'report.html'}")
-
-
-def threshold_table(found: analysis.Threshold, seeds: list[int]) -> pd.DataFrame:
-    """Every replicate's outcome at every capacity of the grid: the data behind the curve."""
-    count = len(found.grid)
-    return pd.DataFrame(
-        {
-            "capacity": np.repeat(found.grid, found.replicates),
-            "replicate": np.tile(np.arange(found.replicates, dtype=np.int64), count),
-            "seed": np.tile(np.asarray(seeds, dtype=np.uint64), count),
-            "value": found.values.reshape(-1),
-        }
-    )
-
-
-def threshold_manifest(
-    found: analysis.Threshold,
-    scenario: Scenario,
-    outcome: str,
-    column: str,
-    grid: int,
-    sentence: str,
-) -> dict[str, Any]:
-    """The manifest fields of a threshold folder."""
-
-    def number(value: float | None) -> float | None:
-        return None if value is None or not math.isfinite(value) else float(value)
-
-    return {
-        "kind": "threshold",
-        "outcome": outcome,
-        "outcome_column": column,
-        "level": found.level,
-        "capacity_path": "constant: shape=constant, initial=c, drain/shock/recovery 0, "
-        "floor 0, ceiling 1 (sim.results.threshold.constant_capacity_overrides)",
-        "threshold": {
-            "critical": number(found.critical),
-            "ci_low": number(found.ci_low),
-            "ci_high": number(found.ci_high),
-            "interpolated": number(found.interpolated),
-            "bracket": list(found.bracket) if found.bracket else None,
-            "crossings": found.crossings,
-            "low": found.low,
-            "high": found.high,
-            "grid_points": grid,
-            "bootstrap": found.bootstrap,
-            "bootstrap_missing": found.bootstrap_missing,
-            "method": "bracket on an even grid, scipy.optimize.brentq on the replicate mean; "
-            "percentile bootstrap over replicates on a refined grid",
-            "sentence": sentence,
-            "scenario": scenario.name,
-        },
-    }

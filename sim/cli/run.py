@@ -21,7 +21,9 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.results import folder as output
+from sim.results import provenance
 from sim.results.replicates import ReplicateSet, describe, member_outcomes, run_replicates
+from sim.results.run import write_replicates
 from sim.scenario import Scenario, ScenarioError, available, load, month_label, schema, validate
 
 #: Exit status of every user error (as for a command-line usage error).
@@ -130,11 +132,11 @@ def run_command(
         folder = output.results_folder(out, resolved.name, run_id)
         output.check_writable(folder, force)
     command = reproduce_command(scenario, seed, replicates, horizon, out, csv, figures)
-    started = output.now()
+    started = provenance.now()
     try:
         runs = _run_with_progress(resolved, seed, replicates, horizon, quiet)
         with user_errors():
-            output.write_replicates(
+            write_replicates(
                 runs,
                 folder,
                 command=command,

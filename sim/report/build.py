@@ -1,21 +1,19 @@
 """Reports: one self-contained HTML file built from a results folder, never by rerunning.
 
-:func:`build` reads a results folder (:mod:`sim.results.reader`), computes what the report shows
-(:mod:`sim.report.analysis`), draws it (:mod:`sim.report.figures`, :mod:`sim.report.plots`) and
-assembles a
-:class:`Report`: sections of plain-language sentences, figures with captions that say how to
-read them, tables, and what is needed to reproduce the folder. :func:`render_html` writes it as
-one HTML file: figures are embedded as base64 PNG, the style sheet is inline, there is no
-script and nothing is fetched, so it opens offline in any browser and prints as it shows.
-:func:`write_pdf` prints the same file to PDF with a headless Chromium when one is installed,
-else lays out the figures and text with matplotlib.
+:func:`build` reads a results folder (:func:`sim.results.folder.read`), computes what the report
+shows (:mod:`sim.report.analysis`), draws it (:mod:`sim.report.figures`,
+:mod:`sim.report.plots`) and assembles a :class:`Report`: sections of plain-language sentences,
+figures with captions that say how to read them, tables, and what is needed to reproduce the
+folder. :func:`render_html` writes it as one HTML file: figures are embedded as base64 PNG, the
+style sheet is inline, there is no script and nothing is fetched, so it opens offline in any
+browser and prints as it shows. :func:`write_pdf` prints the same file to PDF with a headless
+Chromium when one is installed, else lays out the figures and text with matplotlib.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import os
 import shutil
 import subprocess
 import tempfile
@@ -30,9 +28,12 @@ import numpy as np
 import pandas as pd
 
 from sim.report import analysis
-from sim.results import reader as folders
+from sim.results import folder as folders
+from sim.results.folder import FolderError, atomic_path, write_atomic
 from sim.results.outcomes import COMPARED, REGISTRY, SWEEP_REPORT
-from sim.results.reader import FolderError, RunFolder, SweepFolder, ThresholdFolder
+from sim.results.run import RunFolder
+from sim.results.sweep import SweepFolder, sweep_definition, sweep_setting
+from sim.results.threshold import ThresholdFolder
 from sim.scenario import schema
 
 #: The outcomes a sweep report shows, in order (those present in the runs).
@@ -329,16 +330,9 @@ def compare_tables(data: RunFolder) -> pd.DataFrame:
     """Paired differences to the baseline for each final outcome (one row per scenario and
     outcome): ``outcome``, ``scenario`` and the columns of
     :func:`sim.report.analysis.paired_differences`."""
-    names = compare_names(data)
-    summary = analysis.add_derived_outcomes(data.summary)
-    parts = []
-    for outcome in COMPARE_OUTCOMES:
-        if outcome not in summary:
-            continue
-        table = analysis.paired_differences(summary, outcome, names[0], order=names)
-        parts.append(table.assign(outcome=outcome))
-    frame = pd.concat(parts, ignore_index=True)
-    return frame[["outcome", *(c for c in frame.columns if c != "outcome")]]
+    from sim.results.compare import differences
+
+    return differences(data.summary, compare_names(data))
 
 
 def compare_report(data: RunFolder) -> Report:
@@ -610,10 +604,10 @@ def sweep_report(data: SweepFolder) -> Report:
     bounds = _bounds(manifest, runs, parameters)
     ok = runs[runs["status"] == "ok"]
     failed = len(runs) - len(ok)
-    design = str(folders.sweep_setting(manifest, "design", "grid"))
-    if isinstance(folders.sweep_setting(manifest, "design"), dict):
-        design = str(folders.sweep_setting(manifest, "design").get("name", "grid"))
-    replicates = folders.sweep_setting(manifest, "replicates", "?")
+    design = str(sweep_setting(manifest, "design", "grid"))
+    if isinstance(sweep_setting(manifest, "design"), dict):
+        design = str(sweep_setting(manifest, "design").get("name", "grid"))
+    replicates = sweep_setting(manifest, "replicates", "?")
     warnings = []
     if not data.complete:
         warnings.append(
@@ -775,7 +769,7 @@ def _bounds(
     manifest: dict[str, Any], runs: pd.DataFrame, parameters: Sequence[str]
 ) -> dict[str, tuple[float | None, float | None]]:
     bounds: dict[str, tuple[float | None, float | None]] = {p: (None, None) for p in parameters}
-    for entry in folders.sweep_definition(manifest):
+    for entry in sweep_definition(manifest):
         path = entry.get("path")
         if path in bounds and isinstance(entry.get("low"), int | float):
             bounds[path] = (float(entry["low"]), float(entry["high"]))
@@ -815,9 +809,9 @@ def _sensitivity_section(
         "Which parameters matter: sensitivity indices",
         paragraphs=[SENSITIVITY_TEXT[design]],
     )
-    problem = folders.sweep_setting(data.manifest, "problem")
-    settings = folders.sweep_setting(data.manifest, "settings", {}) or {}
-    seed = int(folders.sweep_setting(data.manifest, "master_seed", 0) or 0)
+    problem = sweep_setting(data.manifest, "problem")
+    settings = sweep_setting(data.manifest, "settings", {}) or {}
+    seed = int(sweep_setting(data.manifest, "master_seed", 0) or 0)
     if not isinstance(problem, dict) or "names" not in problem:
         section.paragraphs.append(
             "Not computed: the manifest has no SALib problem (names and bounds)."
@@ -924,10 +918,10 @@ def provenance(manifest: dict[str, Any], folder: Path) -> list[tuple[str, str]]:
     command = manifest.get("command")
     if command:
         rows.append(("Command", " ".join(command) if isinstance(command, list) else str(command)))
-    seed = manifest.get("master_seed", folders.sweep_setting(manifest, "master_seed"))
+    seed = manifest.get("master_seed", sweep_setting(manifest, "master_seed"))
     if seed is not None:
         rows.append(("Master seed", str(seed)))
-    seeds = manifest.get("replicate_seeds", folders.sweep_setting(manifest, "replicate_seeds"))
+    seeds = manifest.get("replicate_seeds", sweep_setting(manifest, "replicate_seeds"))
     if isinstance(seeds, list) and seeds:
         shown = ", ".join(str(s) for s in seeds[:5])
         more = f", … ({len(seeds)} in all)" if len(seeds) > 5 else ""
@@ -1042,36 +1036,17 @@ def render_html(report: Report) -> str:
 
 def write(report: Report, out: Path, pdf: bool = False) -> list[Path]:
     """Write the HTML (and PDF) atomically; return the paths written."""
+    if out.is_dir():
+        raise ReportError(f"{out}: is a folder (expected a file name for the report)")
+    if not out.parent.is_dir():
+        raise ReportError(f"{out.parent}: no such folder to write the report into")
     written = [out]
-    _atomic_write(out, render_html(report).encode("utf-8"))
+    write_atomic(out, render_html(report).encode("utf-8"))
     if pdf:
         target = out.with_suffix(".pdf")
         write_pdf(report, out, target)
         written.append(target)
     return written
-
-
-def _atomic_write(path: Path, content: bytes) -> None:
-    if path.exists() and path.is_dir():
-        raise ReportError(f"{path}: is a folder (expected a file name for the report)")
-    parent = path.parent
-    if not parent.is_dir():
-        raise ReportError(f"{parent}: no such folder to write the report into")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def chromium() -> str | None:
@@ -1116,19 +1091,25 @@ def run_chromium(arguments: Sequence[str], timeout: float = 120.0) -> bool:
 def write_pdf(report: Report, html_path: Path, target: Path, browser: bool = True) -> Path:
     """Print the HTML report to PDF with headless Chromium, else lay it out with matplotlib."""
     if browser and chromium() is not None:
-        temporary = target.with_name(f".{target.name}.tmp")
-        ok = run_chromium(
-            [
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={temporary}",
-                html_path.resolve().as_uri(),
-            ]
-        )
-        if ok and temporary.is_file() and temporary.stat().st_size > 0:
-            os.replace(temporary, target)
+        try:
+            with atomic_path(target) as temporary:
+                ok = run_chromium(
+                    [
+                        "--no-pdf-header-footer",
+                        f"--print-to-pdf={temporary}",
+                        html_path.resolve().as_uri(),
+                    ]
+                )
+                if not (ok and temporary.is_file() and temporary.stat().st_size > 0):
+                    raise _NoPdf
             return target
-        temporary.unlink(missing_ok=True)
+        except _NoPdf:
+            pass  # the browser failed: lay the PDF out with matplotlib instead
     return _pdf_with_matplotlib(report, target)
+
+
+class _NoPdf(Exception):
+    """The browser did not print the PDF."""
 
 
 def _pdf_with_matplotlib(report: Report, target: Path) -> Path:
@@ -1145,34 +1126,28 @@ def _pdf_with_matplotlib(report: Report, target: Path) -> Path:
     lines += ["How to reproduce this:", ""]
     for label, value in report.provenance:
         lines += textwrap.wrap(f"{label}: {value}", 95, subsequent_indent="    ")
-    temporary = target.with_name(f".{target.name}.tmp")
-    try:
-        with PdfPages(temporary) as pdf:
-            per_page = 60
-            for first in range(0, len(lines), per_page):
-                fig = plt.figure(figsize=(8.27, 11.69))
-                fig.text(
-                    0.06,
-                    0.96,
-                    "\n".join(lines[first : first + per_page]),
-                    va="top",
-                    family="serif",
-                    fontsize=8.5,
-                )
-                pdf.savefig(fig)
-                plt.close(fig)
-            for number, figure in enumerate(report.figures, start=1):
-                image = mpimg.imread(io.BytesIO(figure.png), format="png")
-                fig = plt.figure(figsize=(8.27, 11.69))
-                ax = fig.add_axes((0.05, 0.3, 0.9, 0.65))
-                ax.imshow(image)
-                ax.axis("off")
-                caption = textwrap.fill(f"Figure {number}. {figure.title}. {figure.caption}", 100)
-                fig.text(0.06, 0.27, caption, va="top", family="serif", fontsize=8.5)
-                pdf.savefig(fig)
-                plt.close(fig)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as temporary, PdfPages(temporary) as pdf:
+        per_page = 60
+        for first in range(0, len(lines), per_page):
+            fig = plt.figure(figsize=(8.27, 11.69))
+            fig.text(
+                0.06,
+                0.96,
+                "\n".join(lines[first : first + per_page]),
+                va="top",
+                family="serif",
+                fontsize=8.5,
+            )
+            pdf.savefig(fig)
+            plt.close(fig)
+        for number, figure in enumerate(report.figures, start=1):
+            image = mpimg.imread(io.BytesIO(figure.png), format="png")
+            fig = plt.figure(figsize=(8.27, 11.69))
+            ax = fig.add_axes((0.05, 0.3, 0.9, 0.65))
+            ax.imshow(image)
+            ax.axis("off")
+            caption = textwrap.fill(f"Figure {number}. {figure.title}. {figure.caption}", 100)
+            fig.text(0.06, 0.27, caption, va="top", family="serif", fontsize=8.5)
+            pdf.savefig(fig)
+            plt.close(fig)
     return target

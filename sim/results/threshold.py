@@ -9,6 +9,10 @@ still lowers capacity from its month on). Every capacity is run with the same re
 (common random numbers), so the replicate mean is a deterministic function of ``c`` that
 :func:`sim.report.analysis.critical_capacity` can bracket and hand to a root finder.
 
+Its results folder holds every replicate's outcome on the capacity grid (:func:`curve_table`)
+and the capacities the root finder tried: :func:`write_threshold` writes it,
+:func:`read_threshold` reads it back.
+
 >>> from sim.scenario import load
 >>> outcome = capacity_outcome(load("baseline-2022"), [1, 2, 3], "cohesion", steps=6)
 >>> outcome(np.array([0.2, 0.8])).shape
@@ -17,16 +21,26 @@ still lowers capacity from its month on). Every capacity is run with the same re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Final
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from sim.engine import BatchResult, simulate
-from sim.report.analysis import FloatArray, Outcome
+from sim.results import provenance
+from sim.results.folder import FolderError, new_run_id, read_table, results_folder, write_folder
 from sim.results.outcomes import EVENTS, REGISTRY, SERIES, THRESHOLD
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.report.analysis import Outcome, Threshold
+
+FloatArray = npt.NDArray[np.float64]
 
 #: Most runs the batch engine holds at once (memory grows with runs x months).
 BATCH_RUNS: Final = 20_000
@@ -95,3 +109,133 @@ def capacity_outcome(
         return values.reshape(len(points), replicates)
 
     return evaluate
+
+
+# --- the results folder of ``csto threshold`` --------------------------------------------------
+
+
+def threshold_folder(
+    out: Path, scenario: str, outcome: str, level: float, seed: int, replicates: int, steps: int
+) -> Path:
+    """``out/<scenario>/seed<N>-r<R>-t<T>-threshold-<outcome>-<level>``."""
+    tag = f"threshold-{outcome}-{level:g}"
+    return results_folder(out, scenario, new_run_id(seed, replicates, steps, tag=tag))
+
+
+def curve_table(found: Threshold, seeds: Sequence[int]) -> pd.DataFrame:
+    """Every replicate's outcome at every capacity of the grid: the data behind the curve
+    (``curve.parquet``: ``capacity``, ``replicate``, ``seed``, ``value``)."""
+    count = len(found.grid)
+    return pd.DataFrame(
+        {
+            "capacity": np.repeat(found.grid, found.replicates),
+            "replicate": np.tile(np.arange(found.replicates, dtype=np.int64), count),
+            "seed": np.tile(np.asarray(seeds, dtype=np.uint64), count),
+            "value": found.values.reshape(-1),
+        }
+    )
+
+
+def threshold_record(
+    found: Threshold,
+    scenario: Scenario,
+    outcome: str,
+    column: str,
+    grid: int,
+    sentence: str,
+) -> dict[str, Any]:
+    """The manifest fields of a threshold folder: the outcome (as given, and its registry
+    name), the level and what the root finder found."""
+
+    def number(value: float | None) -> float | None:
+        return None if value is None or not math.isfinite(value) else float(value)
+
+    return {
+        "kind": "threshold",
+        "outcome": outcome,
+        "outcome_column": column,
+        "level": found.level,
+        "capacity_path": "constant: shape=constant, initial=c, drain/shock/recovery 0, "
+        "floor 0, ceiling 1 (sim.results.threshold.constant_capacity_overrides)",
+        "threshold": {
+            "critical": number(found.critical),
+            "ci_low": number(found.ci_low),
+            "ci_high": number(found.ci_high),
+            "interpolated": number(found.interpolated),
+            "bracket": list(found.bracket) if found.bracket else None,
+            "crossings": found.crossings,
+            "low": found.low,
+            "high": found.high,
+            "grid_points": grid,
+            "bootstrap": found.bootstrap,
+            "bootstrap_missing": found.bootstrap_missing,
+            "method": "bracket on an even grid, scipy.optimize.brentq on the replicate mean; "
+            "percentile bootstrap over replicates on a refined grid",
+            "sentence": sentence,
+            "scenario": scenario.name,
+        },
+    }
+
+
+def write_threshold(
+    found: Threshold,
+    folder: Path,
+    *,
+    scenario: Scenario,
+    seed: int,
+    seeds: Sequence[int],
+    steps: int,
+    outcome: str,
+    grid: int,
+    sentence: str,
+    command: Sequence[str],
+    started: str,
+    force: bool = False,
+) -> Path:
+    """Write a threshold's results folder atomically: ``curve.parquet``, ``evaluations.csv``
+    and, last, ``manifest.json`` (with :func:`threshold_record`)."""
+    column = outcome_column(outcome)
+    extra = threshold_record(found, scenario, outcome, column, grid, sentence)
+
+    def manifest(hashes: dict[str, str]) -> dict[str, Any]:
+        return provenance.manifest(
+            scenario=scenario,
+            command=command,
+            seed=seed,
+            seeds=seeds,
+            steps=steps,
+            times=provenance.Timestamps(started, provenance.now()),
+            run_id=folder.name,
+            files=hashes,
+            extra=extra,
+        )
+
+    files = {
+        "curve.parquet": curve_table(found, seeds),
+        "evaluations.csv": pd.DataFrame(found.evaluations, columns=["capacity", "mean"]),
+    }
+    return write_folder(folder, files, force=force, manifest=manifest)
+
+
+CURVE_NEEDED: Final = ("capacity", "replicate", "value")
+
+
+@dataclass(frozen=True)
+class ThresholdFolder:
+    """A ``csto threshold`` results folder read back."""
+
+    path: Path
+    manifest: dict[str, Any]
+    curve: pd.DataFrame
+    evaluations: pd.DataFrame
+    kind: str = "threshold"
+
+
+def read_threshold(path: Path, manifest: dict[str, Any]) -> ThresholdFolder:
+    """A threshold folder: the outcome of every replicate on the capacity grid."""
+    curve = read_table(path / "curve.parquet", CURVE_NEEDED)
+    evaluations = read_table(path / "evaluations.csv", ("capacity", "mean"))
+    for key in ("outcome", "level", "threshold"):
+        if key not in manifest:
+            raise FolderError(path / "manifest.json", f"{key}: missing (a threshold manifest)")
+    return ThresholdFolder(path, manifest, curve, evaluations)

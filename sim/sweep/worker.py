@@ -25,27 +25,19 @@ import numpy.typing as npt
 import psutil
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
 from sim import engine as batch
 from sim.results import outcomes
 from sim.results.run import ALLIANCE_COLUMNS, TIMESERIES_COLUMNS, step_date
 from sim.scenario import Scenario, schema
+from sim.sweep.store import encode_table
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 UInt64Array = npt.NDArray[np.uint64]
 
 MEMBERS = schema.MEMBERS
-#: Parquet writer settings of every shard (fixed, so the same rows give the same bytes).
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 3,
-    "use_dictionary": True,
-    "write_statistics": True,
-    "version": "2.6",
-}
 
 
 @dataclass(frozen=True)
@@ -152,8 +144,8 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     with np.errstate(all="ignore"):
         state.evaluate(np.arange(task.count))
     table = state.runs_table()
-    runs = _encode(table)
-    series = _encode(state.series_table()) if task.timeseries else None
+    runs = encode_table(table)
+    series = encode_table(state.series_table()) if task.timeseries else None
     return ChunkOutput(
         index=task.index,
         runs=runs,
@@ -326,12 +318,6 @@ def _empty_series_table(paths: tuple[str, ...]) -> pa.Table:
 def _describe(error: BaseException) -> str:
     text = " ".join(str(error).split())
     return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__
-
-
-def _encode(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, **PARQUET_OPTIONS)
-    return bytes(sink.getvalue().to_pybytes())
 
 
 # --- local worker processes ----------------------------------------------------------------
