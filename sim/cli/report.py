@@ -16,7 +16,8 @@ import pandas as pd
 import typer
 
 from sim.cli.run import INTERRUPTED, MAX_SEED, MAX_STEPS, fail
-from sim.report import analysis
+from sim.report.compare import compare_sentences
+from sim.report.threshold import threshold_sentence
 from sim.results import folder as output
 from sim.results import provenance
 from sim.results.folder import FolderError
@@ -172,7 +173,7 @@ def compare_command(
 
 def _print_differences(differences: pd.DataFrame, baseline: str) -> None:
     for outcome, rows in differences.groupby("outcome", sort=False):
-        for sentence in analysis.compare_sentences(rows, baseline, str(outcome)):
+        for sentence in compare_sentences(rows, baseline, str(outcome)):
             typer.echo(sentence)
 
 
@@ -225,6 +226,7 @@ def threshold_command(
     from sim.model.draws import derive_seeds
     from sim.results.threshold import (
         capacity_outcome,
+        critical_capacity,
         outcome_column,
         threshold_folder,
         write_threshold,
@@ -250,7 +252,7 @@ def threshold_command(
     started = provenance.now()
     seeds = derive_seeds(seed, replicates)
     try:
-        found = analysis.critical_capacity(
+        found = critical_capacity(
             capacity_outcome(resolved, seeds, outcome, steps=horizon),
             level,
             low=low,
@@ -261,7 +263,7 @@ def threshold_command(
         )
     except KeyboardInterrupt:
         fail("interrupted; no results folder was written", INTERRUPTED)
-    sentence = analysis.threshold_sentence(found, column, resolved.name)
+    sentence = threshold_sentence(found, column, resolved.name)
     with user_errors():
         write_threshold(
             found,

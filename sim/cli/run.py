@@ -22,9 +22,10 @@ from rich.text import Text
 
 from sim.results import folder as output
 from sim.results import provenance
-from sim.results.replicates import ReplicateSet, describe, member_outcomes, run_replicates
+from sim.results.replicates import ReplicateSet, member_outcomes, run_replicates
 from sim.results.run import write_replicates
 from sim.scenario import Scenario, ScenarioError, available, load, month_label, schema, validate
+from sim.stats import describe
 
 #: Exit status of every user error (as for a command-line usage error).
 USER_ERROR = 2

@@ -5,7 +5,7 @@ replicate seeds, derived once from the master seed (:func:`sim.model.draws.deriv
 ``r`` of every scenario therefore faces the same crisis, clash and coercion draws, and the
 difference between two scenarios' outcomes in replicate ``r`` is due to the scenarios alone;
 the paired differences vary much less than independent runs would, so their 95% interval is
-narrow (:func:`sim.report.analysis.paired_differences`).
+narrow (:func:`sim.stats.paired_differences`).
 
 The tables have the columns of a ``csto run`` results folder plus ``scenario`` first, so a
 comparison folder reads like several run folders stacked (:func:`read_comparison`), with
@@ -23,13 +23,13 @@ import pandas as pd
 
 from sim.engine import simulate
 from sim.model.draws import derive_seeds
-from sim.report.analysis import paired_differences
 from sim.results import provenance
 from sim.results.folder import new_run_id, results_folder, write_folder
 from sim.results.outcomes import COMPARED, REGISTRY
 from sim.results.replicates import replicate_tables
 from sim.results.run import RunFolder, read_run
 from sim.scenario import Scenario
+from sim.stats import paired_differences
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def run_comparison(
 def differences(summary: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """Paired differences to the baseline (``names[0]``) in each of the registry's ``compared``
     outcomes: one row per outcome and scenario, ``outcome``, ``scenario`` and the columns of
-    :func:`sim.report.analysis.paired_differences`. ``summary`` is a comparison's."""
+    :func:`sim.stats.paired_differences`. ``summary`` is a comparison's."""
     table = REGISTRY.derived(summary)
     parts = [
         paired_differences(table, outcome, names[0], order=names).assign(outcome=outcome)

@@ -233,17 +233,18 @@ def write_replicates(
 def draw_figures(runs: ReplicateSet, folder: Path) -> None:
     """Draw ``cohesion.png`` and ``members.png`` of a replicate set into ``folder``."""
     from sim.report import figures  # matplotlib is slow to import: only when drawing
+    from sim.report.run import cohesion_band, event_marks, member_bands
 
     folder.mkdir(parents=True, exist_ok=True)
     title = f"{runs.scenario.name}: {runs.replicates} replicates, seed {runs.master_seed}"
     figures.save(
-        figures.plot_cohesion(figures.cohesion_band(runs.timeseries), title=title),
+        figures.plot_cohesion(cohesion_band(runs.timeseries), title=title),
         folder / "cohesion.png",
     )
     figures.save(
         figures.plot_members(
-            figures.member_bands(runs.timeseries),
-            figures.event_marks(runs.events, runs.replicates),
+            member_bands(runs.timeseries),
+            event_marks(runs.events, runs.replicates),
             title=title,
             exit_threshold=float(runs.scenario["mechanisms.exit_threshold"]),
         ),

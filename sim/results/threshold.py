@@ -7,7 +7,8 @@ batch engine receives, for every run, the overrides of :func:`constant_capacity_
 not clipped. Scenario-given events still happen as written (a ``mobilisation_shock`` event
 still lowers capacity from its month on). Every capacity is run with the same replicate seeds
 (common random numbers), so the replicate mean is a deterministic function of ``c`` that
-:func:`sim.report.analysis.critical_capacity` can bracket and hand to a root finder.
+:func:`critical_capacity` brackets and hands to a root finder (Brent's method), with a
+percentile bootstrap over replicates for its 95% interval.
 
 Its results folder holds every replicate's outcome on the capacity grid (:func:`curve_table`)
 and the capacities the root finder tried: :func:`write_threshold` writes it,
@@ -22,23 +23,22 @@ and the capacities the root finder tried: :func:`write_threshold` writes it,
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy import optimize
 
 from sim.engine import BatchResult, simulate
 from sim.results import provenance
 from sim.results.folder import FolderError, new_run_id, read_table, results_folder, write_folder
 from sim.results.outcomes import EVENTS, REGISTRY, SERIES, THRESHOLD
 from sim.scenario import Scenario
-
-if TYPE_CHECKING:
-    from sim.report.analysis import Outcome, Threshold
+from sim.stats import bootstrap_means, describe
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -78,7 +78,7 @@ def outcome_values(batch: BatchResult, column: str) -> FloatArray:
 
 def capacity_outcome(
     scenario: Scenario, seeds: Sequence[int], outcome: str, steps: int | None = None
-) -> Outcome:
+) -> CapacityOutcome:
     """A function of capacities returning each replicate's outcome: shape (capacities, seeds).
 
     Runs every (capacity, seed) pair on the vectorised engine, in batches of at most
@@ -109,6 +109,187 @@ def capacity_outcome(
         return values.reshape(len(points), replicates)
 
     return evaluate
+
+
+# --- the critical capacity ------------------------------------------------------------------
+
+#: Per-replicate outcome at each of some capacities: ``f(capacities) -> (len(capacities), R)``.
+CapacityOutcome = Callable[[FloatArray], FloatArray]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Where the replicate-mean outcome crosses ``level`` as capacity varies.
+
+    ``critical`` is None when the mean stays on one side of the level over ``[low, high]``.
+    ``ci_low``/``ci_high`` bound the percentile-bootstrap 95% interval (NaN where the bootstrap
+    samples do not cross within the range: see ``bootstrap_missing``).
+    """
+
+    level: float
+    low: float
+    high: float
+    critical: float | None
+    ci_low: float
+    ci_high: float
+    bracket: tuple[float, float] | None
+    crossings: int
+    grid: FloatArray
+    values: FloatArray
+    """Per-replicate outcome on ``grid``: shape ``(len(grid), replicates)``."""
+    evaluations: list[tuple[float, float]]
+    """Capacities the root finder tried, with the replicate mean at each."""
+    bootstrap: int
+    bootstrap_missing: int
+    interpolated: float | None
+    """The crossing of the mean curve on ``grid`` by linear interpolation (a check on
+    ``critical``)."""
+
+    @property
+    def mean(self) -> FloatArray:
+        result: FloatArray = self.values.mean(axis=1)
+        return result
+
+    @property
+    def replicates(self) -> int:
+        return int(self.values.shape[1])
+
+
+def last_crossing(grid: FloatArray, curves: FloatArray, level: float) -> FloatArray:
+    """Where each curve (rows of ``curves``, sampled on ``grid``) last crosses ``level``.
+
+    "Last" means the highest capacity: scanning down from full capacity, the first place the
+    outcome reaches the level. Linear interpolation between grid points; NaN for a curve that
+    never crosses. Vectorised over rows.
+
+    >>> last_crossing(np.array([0.0, 1.0]), np.array([[0.0, 1.0], [0.6, 0.9]]), 0.5)
+    array([0.5, nan])
+    """
+    curves = np.atleast_2d(curves)
+    above = curves >= level
+    change = above[:, :-1] != above[:, 1:]
+    has = change.any(axis=1)
+    index = change.shape[1] - 1 - np.argmax(change[:, ::-1], axis=1)
+    rows = np.arange(curves.shape[0])
+    left, right = curves[rows, index], curves[rows, index + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.where(right != left, (level - left) / (right - left), 0.0)
+    crossing = grid[index] + fraction * (grid[index + 1] - grid[index])
+    result: FloatArray = np.where(has, crossing, np.nan)
+    return result
+
+
+def critical_capacity(
+    outcome: CapacityOutcome,
+    level: float,
+    low: float = 0.0,
+    high: float = 1.0,
+    grid_points: int = 21,
+    refine_points: int = 41,
+    xtol: float = 1e-4,
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> Threshold:
+    """Find the capacity at which the replicate mean of ``outcome`` crosses ``level``.
+
+    1. *Bracket*: evaluate every replicate on ``grid_points`` capacities from ``low`` to
+       ``high`` and take the highest pair of neighbours between which the mean crosses.
+    2. *Root*: :func:`scipy.optimize.brentq` on the replicate mean inside that bracket (each
+       evaluation runs every replicate at one capacity with the same seeds, so the mean is a
+       deterministic function of capacity).
+    3. *Interval*: evaluate every replicate on ``refine_points`` capacities around the
+       bracket; resample the replicates with replacement ``bootstrap`` times (numpy Generator
+       seeded with ``seed``), find where each resampled mean curve crosses (linear
+       interpolation on the grid) and take the 2.5th and 97.5th percentiles.
+    """
+    coarse = np.linspace(low, high, grid_points)
+    coarse_values = np.asarray(outcome(coarse), dtype=np.float64)
+    mean = coarse_values.mean(axis=1)
+    above = mean >= level
+    changes = np.flatnonzero(above[:-1] != above[1:])
+    if len(changes) == 0:
+        return Threshold(
+            level=level,
+            low=low,
+            high=high,
+            critical=None,
+            ci_low=np.nan,
+            ci_high=np.nan,
+            bracket=None,
+            crossings=0,
+            grid=coarse,
+            values=coarse_values,
+            evaluations=[],
+            bootstrap=0,
+            bootstrap_missing=0,
+            interpolated=None,
+        )
+    index = int(changes[-1])
+    a, b = float(coarse[index]), float(coarse[index + 1])
+    evaluations: list[tuple[float, float]] = []
+
+    def gap(capacity: float) -> float:
+        value = float(np.asarray(outcome(np.array([capacity])), dtype=np.float64)[0].mean())
+        evaluations.append((capacity, value))
+        return value - level
+
+    fa, fb = mean[index] - level, mean[index + 1] - level
+    if fa == 0.0:
+        root = a
+    elif fb == 0.0:
+        root = b
+    else:
+        root = float(optimize.brentq(gap, a, b, xtol=xtol))
+    spacing = coarse[1] - coarse[0]
+    fine = np.linspace(max(low, a - spacing), min(high, b + spacing), refine_points)
+    fine_values = np.asarray(outcome(fine), dtype=np.float64)
+    grid, order = np.unique(np.concatenate([coarse, fine]), return_index=True)
+    values = np.concatenate([coarse_values, fine_values])[order]
+    crossings = np.concatenate(
+        [last_crossing(grid, means, level) for means in bootstrap_means(values, bootstrap, seed)]
+    )
+    missing = int(np.isnan(crossings).sum())
+    found = crossings[~np.isnan(crossings)]
+    ci_low, ci_high = (
+        (float(np.quantile(found, 0.025)), float(np.quantile(found, 0.975)))
+        if len(found)
+        else (np.nan, np.nan)
+    )
+    interpolated = float(last_crossing(grid, values.mean(axis=1)[np.newaxis, :], level)[0])
+    return Threshold(
+        level=level,
+        low=low,
+        high=high,
+        critical=root,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        bracket=(a, b),
+        crossings=len(changes),
+        grid=grid,
+        values=values,
+        evaluations=evaluations,
+        bootstrap=bootstrap,
+        bootstrap_missing=missing,
+        interpolated=interpolated,
+    )
+
+
+def threshold_curve(result: Threshold) -> pd.DataFrame:
+    """The replicate-mean outcome against capacity, with its 95% interval and middle 95%."""
+    frame = pd.DataFrame(
+        {
+            "capacity": np.repeat(result.grid, result.replicates),
+            "value": result.values.reshape(-1),
+        }
+    )
+    return curve_band(frame)
+
+
+def curve_band(curve: pd.DataFrame) -> pd.DataFrame:
+    """The band over replicates of a curve table (``capacity``, ``value``; a threshold
+    folder's ``curve.parquet``): :func:`sim.stats.describe` by capacity."""
+    table: pd.DataFrame = describe(curve, "value", by=["capacity"])
+    return table
 
 
 # --- the results folder of ``csto threshold`` --------------------------------------------------
