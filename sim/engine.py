@@ -8,8 +8,8 @@ parameters (``overrides``).
 
 >>> from sim.scenario import load
 >>> batch = simulate(load("baseline-2022"), seeds=[1, 2, 3], steps=12)
->>> batch.outcomes()[["final_cohesion", "min_cohesion"]].shape
-(3, 2)
+>>> batch.final_cohesion.shape, batch.final_alignment.shape
+((3,), (3, 5))
 """
 
 from __future__ import annotations
@@ -17,25 +17,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim.model.events import COLUMNS as EVENT_COLUMNS
 from sim.model.events import EventLog
 from sim.model.state import Recorder, draw, initial_state
 from sim.model.step import Setting, advance
-from sim.results.run import (
-    ALLIANCE_COLUMNS,
-    COUNTED_EVENTS,
-    MEMBER_COLUMNS,
-    TIMESERIES_COLUMNS,
-    RunResult,
-    step_date,
-    summarise,
-)
+from sim.results.run import RunResult
 from sim.scenario import Scenario, load, schema
 from sim.scenario.inputs import build_inputs, build_plan
 
@@ -68,148 +58,6 @@ class BatchResult:
     @property
     def runs(self) -> int:
         return int(self.seeds.shape[0])
-
-    def first_freeze(self) -> tuple[IntArray, npt.NDArray[np.object_]]:
-        """Step of the first freeze in each run (-1 if none) and which member (None if none)."""
-        steps = np.where(self.freeze_step < 0, np.iinfo(np.int64).max, self.freeze_step)
-        first = steps.min(axis=1)
-        member = steps.argmin(axis=1)
-        froze = first != np.iinfo(np.int64).max
-        names = np.array(MEMBERS, dtype=object)[member]
-        return np.where(froze, first, -1), np.where(froze, names, np.array(None, dtype=object))
-
-    def outcomes(self) -> pd.DataFrame:
-        """One row per run: the outcomes a sweep keeps."""
-        first_step, first_member = self.first_freeze()
-        table: dict[str, Any] = {
-            "seed": self.seeds,
-            "initial_cohesion": self.initial_cohesion,
-            "final_cohesion": self.final_cohesion,
-            "min_cohesion": self.min_cohesion,
-            "first_freeze_step": first_step,
-            "first_freeze_member": first_member,
-            "drills_cancelled": self.drills_cancelled,
-        }
-        for index, name in enumerate(MEMBERS):
-            table[f"final_alignment_{name}"] = self.final_alignment[:, index]
-        for index, name in enumerate(MEMBERS):
-            table[f"freeze_step_{name}"] = self.freeze_step[:, index]
-        return pd.DataFrame(table)
-
-    def timeseries(self, run: int | None = None) -> pd.DataFrame:
-        """The time series (one row per run, step and member), if recorded."""
-        if self.series is None:
-            raise ValueError("time series were not recorded: simulate(..., timeseries=True)")
-        runs = np.arange(self.runs) if run is None else np.array([run])
-        steps = self.steps + 1
-        run_index = np.repeat(runs, steps * N_MEMBERS)
-        step_index = np.tile(np.repeat(np.arange(steps), N_MEMBERS), len(runs))
-        member_index = np.tile(np.arange(N_MEMBERS), len(runs) * steps)
-        columns: dict[str, Any] = {
-            "run": run_index,
-            "step": step_index.astype(np.int64),
-            "date": np.array([step_date(self.start, s) for s in range(steps)], dtype=object)[
-                step_index
-            ],
-            "member": np.array(MEMBERS, dtype=object)[member_index],
-        }
-        for name in ALLIANCE_COLUMNS:
-            columns[name] = self.series[name][runs].repeat(N_MEMBERS, axis=-1).reshape(-1)
-        for name in MEMBER_COLUMNS:
-            columns[name] = self.series[name][runs].reshape(-1)
-        frame = pd.DataFrame(columns)
-        frame["frozen"] = frame["frozen"].astype(bool)
-        return frame[["run", *TIMESERIES_COLUMNS]]
-
-    def summary(self) -> pd.DataFrame:
-        """The per-run summary of :func:`sim.results.run.summarise` for every run at once.
-
-        Needs the time series and events. Columns: ``run``, ``seed`` and the keys of
-        ``summarise``; a member that did not freeze has an empty (NA) ``freeze_step_<member>``.
-        """
-        if self.series is None or self.events is None:
-            raise ValueError("summary needs simulate(..., timeseries=True, events=True)")
-        runs = self.runs
-        cohesion = self.series["cohesion"]
-        table: dict[str, Any] = {
-            "run": np.arange(runs, dtype=np.int64),
-            "seed": self.seeds,
-            "initial_cohesion": cohesion[:, 0],
-            "final_cohesion": cohesion[:, -1],
-            "min_cohesion": cohesion.min(axis=1),
-            "min_cohesion_step": cohesion.argmin(axis=1).astype(np.int64),
-            "final_capacity": self.series["capacity"][:, -1],
-        }
-        for index, name in enumerate(MEMBERS):
-            table[f"final_alignment_{name}"] = self.series["alignment"][:, -1, index]
-            table[f"final_trust_{name}"] = self.series["trust"][:, -1, index]
-            table[f"freeze_step_{name}"] = _optional_steps(self.freeze_step[:, index])
-        first_step, first_member = self.first_freeze()
-        table["first_freeze_step"] = _optional_steps(first_step)
-        table["first_freeze_member"] = pd.array(
-            [None if member is None else str(member) for member in first_member], dtype="string"
-        )
-        counts = (
-            self.events.groupby(["run", "kind"]).size().unstack("kind", fill_value=0)
-            if len(self.events)
-            else pd.DataFrame(index=pd.RangeIndex(0))
-        )
-        for kind, name in COUNTED_EVENTS.items():
-            column = counts[kind] if kind in counts else pd.Series(dtype=np.int64)
-            table[name] = column.reindex(range(runs), fill_value=0).to_numpy(np.int64)
-        return pd.DataFrame(table)
-
-    def run_result(self, run: int) -> RunResult:
-        """One run as a :class:`RunResult`, comparable with ``sim.run`` (needs time series and
-        events recorded)."""
-        if self.events is None:
-            raise ValueError("events were not recorded: simulate(..., events=True)")
-        series = self.timeseries(run).drop(columns="run").reset_index(drop=True)
-        log = self.events[self.events["run"] == run].drop(columns="run").reset_index(drop=True)
-        return RunResult(
-            scenario=self.scenario.name,
-            seed=int(self.seeds[run]),
-            start=self.start,
-            steps=self.steps,
-            timeseries=series,
-            events=log,
-            summary=summarise(series, log),
-        )
-
-
-def _optional_steps(steps: IntArray) -> pd.Series:
-    """Steps as a nullable integer column, empty where the step is -1 (it did not happen)."""
-    return pd.Series(steps, dtype="Int64").mask(steps < 0)
-
-
-def replicate_tables(
-    batch: BatchResult, scenario: str, first_replicate: int = 0
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The batch's time series, events and summary as replicate tables.
-
-    Each table starts with ``scenario``, ``replicate`` (``first_replicate`` + the run's index)
-    and ``seed``, then the columns of :data:`sim.results.run.TIMESERIES_COLUMNS`,
-    :data:`sim.model.events.COLUMNS` and the summary's keys; the batch needs its time series and
-    events recorded.
-    """
-    if batch.events is None:
-        raise ValueError("replicate tables need simulate(..., timeseries=True, events=True)")
-
-    def identified(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-        run = frame["run"].to_numpy(np.int64)
-        table = frame.drop(columns="run")[list(columns)]
-        table.insert(0, "seed", batch.seeds[run])
-        table.insert(0, "replicate", run + first_replicate)
-        table.insert(0, "scenario", scenario)
-        return table
-
-    summary = batch.summary()
-    columns = [column for column in summary.columns if column not in ("run", "seed")]
-    return (
-        identified(batch.timeseries(), TIMESERIES_COLUMNS),
-        identified(batch.events, EVENT_COLUMNS),
-        identified(summary, columns),
-    )
 
 
 def simulate(
@@ -277,4 +125,6 @@ def run(
     """
     resolved = scenario if isinstance(scenario, Scenario) else load(scenario)
     batch = simulate(resolved, [seed], steps=steps, timeseries=True, events=True)
-    return batch.run_result(0)
+    from sim.results.run import run_result
+
+    return run_result(batch, 0)

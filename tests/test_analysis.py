@@ -19,12 +19,21 @@ from sweep_fixture import (
     salib_problem,
 )
 
-from sim.report import analysis
+from sim import stats as sim_stats
+from sim.report import compare as compare_report
+from sim.report import prose
+from sim.report import run as run_report
+from sim.report import sweep as sweep_report
+from sim.report import threshold as threshold_report
+from sim.results import run as results_run
+from sim.results import threshold
+from sim.results.outcomes import REGISTRY
 from sim.scenario import schema
 
 
-def test_module_doctests_pass() -> None:
-    result = doctest.testmod(analysis)
+@pytest.mark.parametrize("module", [prose, sim_stats, threshold])
+def test_module_doctests_pass(module: object) -> None:
+    result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -37,16 +46,16 @@ def test_module_doctests_pass() -> None:
     [("2022-10", "October 2022"), ("2023-12", "December 2023"), ("2025-01-01", "January 2025")],
 )
 def test_month_words(month: str, words: str) -> None:
-    assert analysis.month_words(month) == words
+    assert prose.month_words(month) == words
 
 
 def test_event_and_series_months_follow_the_step_conventions() -> None:
     # an event logged at step 1 happened in the start month; the state after step 1 is dated
     # the first day of the next month
-    assert analysis.event_month("2022-10", 1) == "2022-10"
-    assert analysis.event_month("2022-10", 15) == "2023-12"
-    assert analysis.series_month("2022-10", 0) == "2022-10-01"
-    assert analysis.series_month("2022-10", 3) == "2023-01-01"
+    assert results_run.event_month("2022-10", 1) == "2022-10"
+    assert results_run.event_month("2022-10", 15) == "2023-12"
+    assert results_run.step_date("2022-10", 0) == "2022-10-01"
+    assert results_run.step_date("2022-10", 3) == "2023-01-01"
 
 
 # --- estimates -------------------------------------------------------------------------------
@@ -54,7 +63,7 @@ def test_event_and_series_months_follow_the_step_conventions() -> None:
 
 def test_estimate_is_the_t_interval_and_the_middle_95_percent() -> None:
     values = np.array([0.2, 0.4, 0.5, 0.55, 0.9])
-    est = analysis.estimate(values)
+    est = sim_stats.estimate(values)
     half = stats.t.ppf(0.975, 4) * values.std(ddof=1) / np.sqrt(5)
     assert est.n == 5
     assert est.mean == pytest.approx(values.mean())
@@ -66,7 +75,7 @@ def test_estimate_is_the_t_interval_and_the_middle_95_percent() -> None:
 
 
 def test_estimate_of_one_value_has_no_interval() -> None:
-    assert analysis.estimate([0.3]).interval() == "n/a"
+    assert sim_stats.estimate([0.3]).interval() == "n/a"
 
 
 def _summary(freeze_steps: dict[str, list[int | None]]) -> pd.DataFrame:
@@ -80,7 +89,7 @@ def _summary(freeze_steps: dict[str, list[int | None]]) -> pd.DataFrame:
 
 def test_freeze_facts_count_share_and_lower_median() -> None:
     summary = _summary({"Armenia": [14, None, 10, 20, 14, None, 30, 12]})
-    facts = {fact.member: fact for fact in analysis.freeze_facts(summary)}
+    facts = {fact.member: fact for fact in run_report.freeze_facts(summary)}
     armenia = facts["Armenia"]
     assert (armenia.count, armenia.replicates) == (6, 8)
     assert armenia.share == pytest.approx(0.75)
@@ -92,21 +101,21 @@ def test_freeze_facts_count_share_and_lower_median() -> None:
 
 def test_freeze_sentence_names_share_month_and_date() -> None:
     summary = _summary({"Armenia": [14, None, 10, 20, 14, None, 30, 12]})
-    fact = next(f for f in analysis.freeze_facts(summary) if f.member == "Armenia")
-    facts = analysis.RunFacts(
+    fact = next(f for f in run_report.freeze_facts(summary) if f.member == "Armenia")
+    facts = run_report.RunFacts(
         scenario="test",
         replicates=8,
         start="2022-10",
         steps=36,
-        initial_cohesion=analysis.estimate([0.8] * 8),
-        final_cohesion=analysis.estimate(np.linspace(0.4, 0.6, 8)),
-        min_cohesion=analysis.estimate(np.linspace(0.3, 0.5, 8)),
+        initial_cohesion=sim_stats.estimate([0.8] * 8),
+        final_cohesion=sim_stats.estimate(np.linspace(0.4, 0.6, 8)),
+        min_cohesion=sim_stats.estimate(np.linspace(0.3, 0.5, 8)),
         capacity_start=0.5,
         capacity_end=0.15,
         freezes=[fact],
         final_alignment={},
     )
-    sentences = analysis.run_sentences(facts)
+    sentences = run_report.run_sentences(facts)
     # step 14 from October 2022 is the 14th simulated month: November 2023
     assert (
         "Armenia froze its participation in 75% of replicates (6 of 8), median month 14 "
@@ -135,7 +144,7 @@ def _paired(base: list[float], other: list[float]) -> pd.DataFrame:
 def test_paired_differences_are_the_t_interval_of_per_replicate_differences() -> None:
     base = [0.60, 0.55, 0.70, 0.65, 0.50]
     other = [0.52, 0.50, 0.61, 0.60, 0.41]
-    table = analysis.paired_differences(_paired(base, other), "final_cohesion", "base")
+    table = sim_stats.paired_differences(_paired(base, other), "final_cohesion", "base")
     row = table.iloc[0]
     differences = np.array(other) - np.array(base)
     half = stats.t.ppf(0.975, 4) * differences.std(ddof=1) / np.sqrt(5)
@@ -147,7 +156,7 @@ def test_paired_differences_are_the_t_interval_of_per_replicate_differences() ->
     # pairing shrinks the interval far below that of two independent samples
     independent = stats.ttest_ind(other, base).confidence_interval()
     assert half < (independent.high - independent.low) / 2
-    sentence = analysis.compare_sentences(table, "base")[0]
+    sentence = compare_report.compare_sentences(table, "base")[0]
     assert "lower than under base" in sentence
     assert f"{differences.mean() - half:+.3f} to {differences.mean() + half:+.3f}" in sentence
 
@@ -156,14 +165,14 @@ def test_paired_differences_refuse_different_seeds() -> None:
     frame = _paired([0.5, 0.6], [0.4, 0.5])
     frame.loc[3, "seed"] = 999
     with pytest.raises(ValueError, match="same seeds"):
-        analysis.paired_differences(frame, "final_cohesion", "base")
+        sim_stats.paired_differences(frame, "final_cohesion", "base")
 
 
 def test_compare_sentence_says_when_the_interval_includes_zero() -> None:
-    table = analysis.paired_differences(
+    table = sim_stats.paired_differences(
         _paired([0.5, 0.6, 0.55], [0.52, 0.58, 0.56]), "final_cohesion", "base"
     )
-    assert "no clear difference from base" in analysis.compare_sentences(table, "base")[0]
+    assert "no clear difference from base" in compare_report.compare_sentences(table, "base")[0]
 
 
 DATES = ["2022-10-01", "2022-11-01", "2022-12-01", "2023-01-01"]
@@ -186,7 +195,7 @@ def test_trajectory_differences_of_a_scenario_with_itself_are_zero() -> None:
                         }
                     )
     frame = pd.DataFrame(rows)
-    band = analysis.trajectory_differences(frame, "base")
+    band = compare_report.trajectory_differences(frame, "base")
     assert list(band["scenario"].unique()) == ["copy"]
     assert len(band) == 4
     assert (band["mean"] == 0).all()
@@ -205,7 +214,7 @@ def test_last_crossing_takes_the_highest_crossing_and_interpolates() -> None:
             [0.6, 0.7, 0.8, 0.9, 1.0],  # never
         ]
     )
-    crossings = analysis.last_crossing(grid, curves, 0.5)
+    crossings = threshold.last_crossing(grid, curves, 0.5)
     assert crossings[0] == pytest.approx(0.625)
     assert crossings[1] == pytest.approx(0.875)
     assert np.isnan(crossings[2])
@@ -227,7 +236,7 @@ def test_critical_capacity_recovers_a_known_threshold_exactly() -> None:
         calls.append(len(capacities))
         return _sigmoid(20 * (capacities[:, None] - 0.37)) + noise[None, :]
 
-    found = analysis.critical_capacity(outcome, 0.5, xtol=1e-6)
+    found = threshold.critical_capacity(outcome, 0.5, xtol=1e-6)
     assert found.critical == pytest.approx(0.37, abs=1e-5)
     assert found.bracket == (pytest.approx(0.35), pytest.approx(0.4))
     assert found.ci_low <= 0.37 <= found.ci_high
@@ -236,7 +245,7 @@ def test_critical_capacity_recovers_a_known_threshold_exactly() -> None:
     assert found.interpolated == pytest.approx(0.37, abs=2e-3)
     assert found.values.shape == (len(found.grid), 40)
     assert len(found.evaluations) == sum(1 for count in calls if count == 1)
-    assert "critical capacity of 0.370" in analysis.threshold_sentence(
+    assert "critical capacity of 0.370" in threshold_report.threshold_sentence(
         found, "final_cohesion", "synthetic"
     )
 
@@ -251,11 +260,11 @@ def test_critical_capacity_interval_covers_the_population_threshold() -> None:
     def outcome(capacities: np.ndarray) -> np.ndarray:
         return _sigmoid(15 * (capacities[:, None] - thresholds[None, :]))
 
-    found = analysis.critical_capacity(outcome, 0.5, bootstrap=2000, seed=5)
+    found = threshold.critical_capacity(outcome, 0.5, bootstrap=2000, seed=5)
     assert found.critical is not None
     assert found.ci_low <= 0.42 <= found.ci_high
     assert found.critical != pytest.approx(0.42, abs=1e-4)  # a sample, not the population
-    again = analysis.critical_capacity(outcome, 0.5, bootstrap=2000, seed=5)
+    again = threshold.critical_capacity(outcome, 0.5, bootstrap=2000, seed=5)
     assert (again.ci_low, again.ci_high) == (found.ci_low, found.ci_high)
 
 
@@ -266,7 +275,7 @@ def test_critical_capacity_of_a_step_outcome_finds_the_jump() -> None:
     def outcome(capacities: np.ndarray) -> np.ndarray:
         return (capacities[:, None] < thresholds[None, :]).astype(float)
 
-    found = analysis.critical_capacity(outcome, 0.5)
+    found = threshold.critical_capacity(outcome, 0.5)
     assert found.critical == pytest.approx(0.4, abs=2e-4)
 
 
@@ -274,10 +283,10 @@ def test_critical_capacity_reports_no_crossing() -> None:
     def outcome(capacities: np.ndarray) -> np.ndarray:
         return np.full((len(capacities), 5), 0.8)
 
-    found = analysis.critical_capacity(outcome, 0.5)
+    found = threshold.critical_capacity(outcome, 0.5)
     assert found.critical is None
     assert found.bracket is None
-    sentence = analysis.threshold_sentence(found, "final_cohesion", "flat")
+    sentence = threshold_report.threshold_sentence(found, "final_cohesion", "flat")
     assert "stays above 0.5" in sentence
     assert "no critical capacity" in sentence
 
@@ -286,8 +295,8 @@ def test_threshold_curve_is_the_band_over_replicates() -> None:
     def outcome(capacities: np.ndarray) -> np.ndarray:
         return capacities[:, None] + np.array([[-0.1, 0.0, 0.1]])
 
-    found = analysis.critical_capacity(outcome, 0.5, grid_points=11)
-    curve = analysis.threshold_curve(found)
+    found = threshold.critical_capacity(outcome, 0.5, grid_points=11)
+    curve = threshold.threshold_curve(found)
     assert np.allclose(curve["mean"], curve["capacity"])
     assert (curve["n"] == 3).all()
     assert found.critical == pytest.approx(0.5)
@@ -299,7 +308,7 @@ def test_threshold_curve_is_the_band_over_replicates() -> None:
 def test_response_on_a_grid_groups_by_level() -> None:
     design = design_points("grid", [CAPACITY, OTHER], 5)
     runs = outcomes(design, [CAPACITY, OTHER], replicates=6, seed=1)
-    curve = analysis.response(runs, CAPACITY, "final_cohesion")
+    curve = sweep_report.response(runs, CAPACITY, "final_cohesion")
     assert list(curve["x"]) == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0])
     assert (curve["n"] == 30).all()
     expected = runs.groupby(CAPACITY)["final_cohesion"].mean().to_numpy()
@@ -311,7 +320,7 @@ def test_response_on_a_grid_groups_by_level() -> None:
 def test_response_on_a_sampled_design_bins_over_the_bounds() -> None:
     design = design_points("lhs", [CAPACITY, OTHER], 400)
     runs = outcomes(design, [CAPACITY, OTHER], replicates=2, seed=2)
-    curve = analysis.response(runs, CAPACITY, "final_cohesion", 0.0, 1.0, bins=10)
+    curve = sweep_report.response(runs, CAPACITY, "final_cohesion", 0.0, 1.0, bins=10)
     assert list(curve["x"]) == pytest.approx(np.arange(0.05, 1.0, 0.1))
     assert curve["n"].sum() == len(runs)
 
@@ -321,14 +330,14 @@ def test_response_ignores_failed_runs() -> None:
     runs = outcomes(design, [CAPACITY], replicates=2, seed=1)
     runs.loc[0, "status"] = "failed"
     runs.loc[0, "final_cohesion"] = np.nan
-    curve = analysis.response(runs, CAPACITY, "final_cohesion")
+    curve = sweep_report.response(runs, CAPACITY, "final_cohesion")
     assert list(curve["n"]) == [1, 2, 2]
 
 
 def test_heatmap_is_the_mean_over_pairs_of_levels() -> None:
     design = design_points("grid", [CAPACITY, OTHER], 4)
     runs = outcomes(design, [CAPACITY, OTHER], replicates=3, seed=1)
-    table = analysis.heatmap(runs, CAPACITY, OTHER, "final_cohesion")
+    table = sweep_report.heatmap(runs, CAPACITY, OTHER, "final_cohesion")
     assert table.shape == (4, 4)
     cell = runs[(runs[CAPACITY] == 1.0) & (runs[OTHER] == 0.5)]["final_cohesion"].mean()
     assert table.loc[0.5, 1.0] == pytest.approx(cell)
@@ -337,8 +346,8 @@ def test_heatmap_is_the_mean_over_pairs_of_levels() -> None:
 def test_sweep_crossing_recovers_the_known_capacity() -> None:
     design = design_points("grid", [CAPACITY, OTHER], 11)
     runs = outcomes(design, [CAPACITY, OTHER], replicates=8, seed=4)
-    curve = analysis.response(runs, CAPACITY, "final_cohesion")
-    crossing = analysis.sweep_crossing(curve, CAPACITY, "final_cohesion", 0.5)
+    curve = sweep_report.response(runs, CAPACITY, "final_cohesion")
+    crossing = sweep_report.sweep_crossing(curve, CAPACITY, "final_cohesion", 0.5)
     assert crossing.critical == pytest.approx(KNOWN_CRITICAL, abs=0.01)
     assert crossing.ci_low <= KNOWN_CRITICAL <= crossing.ci_high
 
@@ -347,8 +356,8 @@ def test_sobol_indices_of_a_linear_outcome_match_theory() -> None:
     parameters = [CAPACITY, OTHER, THIRD]
     design = design_points("sobol", parameters, 512)
     runs = outcomes(design, parameters, replicates=2, seed=3)
-    means = analysis.point_means(runs, "final_cohesion", len(design))
-    indices = analysis.sensitivity(
+    means = sweep_report.point_means(runs, "final_cohesion", len(design))
+    indices = sweep_report.sensitivity(
         "sobol", salib_problem(parameters), design, means, {"calc_second_order": False}
     ).set_index("parameter")
     expected = linear_sobol_indices(parameters)
@@ -363,8 +372,8 @@ def test_morris_ranks_the_linear_outcome_by_its_coefficients() -> None:
     parameters = [CAPACITY, OTHER, THIRD]
     design = design_points("morris", parameters, 20)
     runs = outcomes(design, parameters, replicates=2, seed=3)
-    means = analysis.point_means(runs, "final_cohesion", len(design))
-    indices = analysis.sensitivity(
+    means = sweep_report.point_means(runs, "final_cohesion", len(design))
+    indices = sweep_report.sensitivity(
         "morris", salib_problem(parameters), design, means, {"num_levels": 4}
     ).set_index("parameter")
     # mu* of a linear effect over the whole range is its coefficient
@@ -379,7 +388,7 @@ def test_sensitivity_needs_every_design_point() -> None:
     means = np.full(len(design), 0.5)
     means[3] = np.nan
     with pytest.raises(ValueError, match="1 design points have no successful run"):
-        analysis.sensitivity("sobol", salib_problem(parameters), design, means)
+        sweep_report.sensitivity("sobol", salib_problem(parameters), design, means)
 
 
 def test_failed_runs_are_listed_and_counted() -> None:
@@ -387,16 +396,16 @@ def test_failed_runs_are_listed_and_counted() -> None:
     runs = outcomes(design, [CAPACITY], replicates=2, seed=1)
     runs.loc[[1, 4], "status"] = "failed"
     runs.loc[[1, 4], "error"] = "boom"
-    listed = analysis.failed_runs(runs, [CAPACITY])
+    listed = sweep_report.failed_runs(runs, [CAPACITY])
     assert list(listed["point"]) == [0, 2]
     assert list(listed.columns) == ["point", "replicate", "seed", CAPACITY, "error"]
-    counts = analysis.failure_counts(runs)
+    counts = sweep_report.failure_counts(runs)
     assert counts.to_dict("records") == [{"error": "boom", "runs": 2}]
 
 
 def test_derived_froze_outcome() -> None:
     runs = pd.DataFrame({"first_freeze_step": [-1, 5, 0, -1]})
-    assert list(analysis.add_derived_outcomes(runs)["froze"]) == [0.0, 1.0, 1.0, 0.0]
+    assert list(REGISTRY.derived(runs)["froze"]) == [0.0, 1.0, 1.0, 0.0]
 
 
 def test_sweep_crossing_interval_is_open_where_the_band_does_not_cross() -> None:
@@ -408,7 +417,7 @@ def test_sweep_crossing_interval_is_open_where_the_band_does_not_cross() -> None
             "ci_high": [0.52, 0.65, 0.70],  # above 0.5 everywhere: crosses below the range
         }
     )
-    crossing = analysis.sweep_crossing(curve, CAPACITY, "final_cohesion", 0.5)
+    crossing = sweep_report.sweep_crossing(curve, CAPACITY, "final_cohesion", 0.5)
     assert crossing.critical == pytest.approx(0.25)
     assert crossing.open_low and not crossing.open_high
     assert (crossing.ci_low, crossing.ci_high) == (0.0, pytest.approx(2 / 3))
@@ -417,10 +426,10 @@ def test_sweep_crossing_interval_is_open_where_the_band_does_not_cross() -> None
 
 def test_response_of_a_share_uses_wilson_intervals_within_0_and_1() -> None:
     design = design_points("grid", [CAPACITY], 3)
-    runs = analysis.add_derived_outcomes(outcomes(design, [CAPACITY], replicates=4, seed=1))
-    curve = analysis.response(runs, CAPACITY, "froze")
+    runs = REGISTRY.derived(outcomes(design, [CAPACITY], replicates=4, seed=1))
+    curve = sweep_report.response(runs, CAPACITY, "froze")
     assert (curve["ci_low"] >= 0).all() and (curve["ci_high"] <= 1).all()
-    low, high = analysis.wilson(curve["mean"] * curve["n"], curve["n"])
+    low, high = sim_stats.wilson(curve["mean"] * curve["n"], curve["n"])
     assert np.allclose(curve["ci_low"], low) and np.allclose(curve["ci_high"], high)
     # all four runs at capacity 0 froze: the interval still leaves room below 1
     assert curve["mean"].iloc[0] == 1.0

@@ -19,7 +19,8 @@ import pytest
 from sim.engine import BatchResult, simulate
 from sim.mesa.model import CSTOModel, result_from_model
 from sim.model.events import KINDS
-from sim.results.run import RunResult
+from sim.results.outcomes import outcome_table
+from sim.results.run import RunResult, run_result
 from sim.scenario import Scenario, load, schema
 
 TOLERANCE = 1e-12
@@ -147,7 +148,7 @@ def mesa_run(
 
 
 def assert_same_run(batch: BatchResult, index: int, reference: RunResult) -> None:
-    mine = batch.run_result(index)
+    mine = run_result(batch, index)
     numbers = [c for c in reference.timeseries.columns if c not in ("date", "member", "frozen")]
     for column in ("step", "date", "member", "frozen"):
         assert mine.timeseries[column].tolist() == reference.timeseries[column].tolist(), column
@@ -221,7 +222,7 @@ def test_batch_engine_equals_mesa_model_on_random_design_points(
     compared = 0
     for scenario, overrides, seeds in cases:
         batch = simulate(scenario, seeds, overrides, timeseries=True, events=True)
-        outcomes = batch.outcomes()
+        outcomes = outcome_table(batch)
         for index, seed in enumerate(seeds):
             point = {path: float(values[index]) for path, values in overrides.items()}
             reference, model = mesa_run(scenario, int(seed), point)
@@ -243,14 +244,14 @@ def test_a_runs_results_do_not_depend_on_its_batch(
         sub = {path: values[part] for path, values in overrides.items()}
         alone = simulate(scenario, seeds[part], sub, timeseries=True, events=True)
         pd.testing.assert_frame_equal(
-            comparable(alone.outcomes()), comparable(whole.outcomes().iloc[part])
+            comparable(outcome_table(alone)), comparable(outcome_table(whole).iloc[part])
         )
         for name, series in (alone.series or {}).items():
             assert whole.series is not None
             np.testing.assert_array_equal(series, whole.series[name][part])
         for position, run in enumerate(part):
-            mine = alone.run_result(position).events
-            pd.testing.assert_frame_equal(mine, whole.run_result(int(run)).events)
+            mine = run_result(alone, position).events
+            pd.testing.assert_frame_equal(mine, run_result(whole, int(run)).events)
 
 
 def test_variant_scenario_is_valid(variant: Scenario) -> None:

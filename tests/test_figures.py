@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from sim.report import figures
+from sim.report import run as run_report
 from sim.results.replicates import ReplicateSet, run_replicates
 from sim.scenario import load, schema
 
@@ -30,7 +31,7 @@ def test_backend_is_non_interactive() -> None:
 
 
 def test_cohesion_band_has_one_row_per_step_over_replicates(runs: ReplicateSet) -> None:
-    band = figures.cohesion_band(runs.timeseries)
+    band = run_report.cohesion_band(runs.timeseries)
     assert band["step"].tolist() == list(range(13))
     assert (band["n"] == 5).all(), "alliance values repeat per member: count replicates once"
     alliance = runs.timeseries.drop_duplicates(["replicate", "step"])
@@ -45,7 +46,7 @@ def test_cohesion_band_has_one_row_per_step_over_replicates(runs: ReplicateSet) 
 
 
 def test_member_bands_per_member_and_step(runs: ReplicateSet) -> None:
-    bands = figures.member_bands(runs.timeseries)
+    bands = run_report.member_bands(runs.timeseries)
     assert len(bands) == len(schema.MEMBERS) * 13
     assert list(bands["member"].drop_duplicates()) == list(schema.MEMBERS)
     armenia = bands[(bands["member"] == "Armenia") & (bands["step"] == 12)].iloc[0]
@@ -56,7 +57,7 @@ def test_member_bands_per_member_and_step(runs: ReplicateSet) -> None:
 
 
 def test_event_marks_show_scenario_events_on_each_member_concerned(runs: ReplicateSet) -> None:
-    marks = figures.event_marks(runs.events, runs.replicates)
+    marks = run_report.event_marks(runs.events, runs.replicates)
     rows = {(m.member, m.kind, m.counterpart) for m in marks.itertuples()}
     assert rows == {
         ("Kyrgyzstan", "clash", "Tajikistan"),
@@ -69,7 +70,7 @@ def test_event_marks_show_scenario_events_on_each_member_concerned(runs: Replica
 
 
 def test_event_marks_include_freezes_and_russias_events(fragile: ReplicateSet) -> None:
-    marks = figures.event_marks(fragile.events, fragile.replicates)
+    marks = run_report.event_marks(fragile.events, fragile.replicates)
     shock = marks[marks["kind"] == "mobilisation_shock"]
     assert sorted(shock["member"]) == sorted(schema.MEMBERS)
     frozen = marks[marks["kind"] == "participation_frozen"]
@@ -79,7 +80,7 @@ def test_event_marks_include_freezes_and_russias_events(fragile: ReplicateSet) -
 
 
 def test_cohesion_figure_is_labelled_with_units_and_dates(runs: ReplicateSet, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    fig = figures.plot_cohesion(figures.cohesion_band(runs.timeseries), title="test")
+    fig = figures.plot_cohesion(run_report.cohesion_band(runs.timeseries), title="test")
     (ax,) = fig.axes
     assert ax.get_ylabel() == "Cohesion index (0–1)"
     assert "Month" in ax.get_xlabel()
@@ -95,8 +96,8 @@ def test_cohesion_figure_is_labelled_with_units_and_dates(runs: ReplicateSet, tm
 
 def test_members_figure_has_a_panel_per_member_with_events(runs: ReplicateSet) -> None:
     fig = figures.plot_members(
-        figures.member_bands(runs.timeseries),
-        figures.event_marks(runs.events, runs.replicates),
+        run_report.member_bands(runs.timeseries),
+        run_report.event_marks(runs.events, runs.replicates),
         exit_threshold=0.25,
     )
     titled = [ax for ax in fig.axes if ax.get_title()]

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from sim.model.draws import derive_seeds
 from sim.results import folder as output
+from sim.results import provenance
+from sim.results import run as run_folder
 from sim.results.replicates import run_replicates
 from sim.scenario import load, schema
 
@@ -56,7 +58,7 @@ def test_an_interruption_while_writing_leaves_nothing_that_looks_finished(
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(output, "draw_figures", interrupted)  # data files already written
+    monkeypatch.setattr(run_folder, "draw_figures", interrupted)  # data files already written
     out = tmp_path / "results"
     result = invoke(*ARGS, "--out", out)
     assert result.exit_code == 130
@@ -89,13 +91,13 @@ def test_a_failed_forced_rerun_keeps_the_old_folder_intact(
     def broken(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(output, "draw_figures", broken)
+    monkeypatch.setattr(run_folder, "draw_figures", broken)
     with pytest.raises(OSError, match="No space left"):
-        output.write_replicates(
+        run_folder.write_replicates(
             run_replicates("baseline-2022", 5, 3, 8),
             folder,
             command=["csto"],
-            started=output.now(),
+            started=provenance.now(),
             force=True,
         )
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
@@ -108,7 +110,7 @@ def test_a_write_error_is_one_line_and_leaves_nothing(
     def disk_full(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(output, "draw_figures", disk_full)
+    monkeypatch.setattr(run_folder, "draw_figures", disk_full)
     result = invoke(*ARGS, "--out", tmp_path / "results", "--quiet")
     assert_one_line_error(result, "cannot write results (No space left on device)")
     assert files_under(tmp_path) == []
@@ -124,10 +126,10 @@ def test_force_replaces_a_folder_without_leaving_the_old_one(tmp_path: Path) -> 
     assert [path.name for path in folder.parent.iterdir()] == [folder.name]
 
 
-def test_write_run_folder_writes_any_files_atomically(tmp_path: Path) -> None:
+def test_write_folder_writes_any_files_atomically(tmp_path: Path) -> None:
     frame = pd.DataFrame({"step": [0, 1], "value": [0.5, 0.25]})
     folder = tmp_path / "out" / "compare" / "seed1-r2-t3"
-    output.write_run_folder(
+    output.write_folder(
         folder,
         {"a.parquet": frame, "b.csv": frame, "c.json": {"x": (1, 2)}, "figures/d.txt": "text"},
     )
@@ -136,10 +138,10 @@ def test_write_run_folder_writes_any_files_atomically(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert json.loads((folder / "c.json").read_text()) == {"x": [1, 2]}
     with pytest.raises(output.OutputError, match="already exists"):
-        output.write_run_folder(folder, {"b.csv": frame})
+        output.write_folder(folder, {"b.csv": frame})
     elsewhere = tmp_path / "out" / "compare" / "other"
     with pytest.raises(output.OutputError, match="outside the results folder"):
-        output.write_run_folder(elsewhere, {"../escape.csv": frame})
+        output.write_folder(elsewhere, {"../escape.csv": frame})
     assert not elsewhere.exists()
     assert not (tmp_path / "out" / "compare" / "escape.csv").exists()
 
@@ -296,4 +298,81 @@ def test_the_manifest_command_reproduces_the_folder(
 
 
 def test_git_commit_is_unknown_outside_a_repository(tmp_path: Path) -> None:
-    assert output.git_commit(tmp_path) == {"commit": "unknown", "dirty": None}
+    assert provenance.git_commit(tmp_path) == {"commit": "unknown", "dirty": None}
+
+
+# --- the shared pieces every kind of folder is written with ----------------------------------
+
+
+def test_write_folder_writes_the_manifest_last_with_the_hashes_of_the_others(
+    tmp_path: Path,
+) -> None:
+    frame = pd.DataFrame({"step": [0, 1]})
+    seen: list[dict[str, str]] = []
+
+    def manifest(hashes: dict[str, str]) -> dict[str, object]:
+        seen.append(hashes)
+        return {"files": hashes}
+
+    def draw(path: Path) -> None:
+        path.mkdir()
+        (path / "a.png").write_bytes(b"png")
+
+    folder = output.write_folder(
+        tmp_path / "run", {"t.csv": frame, "figures": draw}, manifest=manifest
+    )
+    assert set(seen[0]) == {"t.csv", "figures/a.png"}
+    assert json.loads((folder / "manifest.json").read_text())["files"] == seen[0]
+    assert seen[0]["figures/a.png"] == hashlib.sha256(b"png").hexdigest()
+
+
+def test_an_atomic_file_write_keeps_the_old_bytes_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "manifest.json"
+    output.write_atomic(path, b"old")
+
+    def broken(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output.os, "fsync", broken)
+    with pytest.raises(OSError, match="No space left"):
+        output.write_atomic(path, b"new")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"], "no temporary is left"
+    monkeypatch.undo()
+    output.write_atomic(path, b"new")
+    assert path.read_bytes() == b"new"
+
+
+def test_an_atomic_path_is_hidden_until_it_is_complete(tmp_path: Path) -> None:
+    target = tmp_path / "report.pdf"
+    with output.atomic_path(target) as temporary:
+        temporary.write_bytes(b"%PDF")
+        assert output.is_temporary(temporary) and not target.exists()
+    assert target.read_bytes() == b"%PDF"
+    with pytest.raises(RuntimeError), output.atomic_path(target) as temporary:
+        temporary.write_bytes(b"half")
+        raise RuntimeError("browser crashed")
+    assert target.read_bytes() == b"%PDF"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+
+
+def test_json_is_written_sorted_for_data_and_in_order_for_a_sweep_manifest() -> None:
+    value = {"b": (1, 2), "a": Path("x")}
+    assert output.json_text(value) == '{\n  "a": "x",\n  "b": [\n    1,\n    2\n  ]\n}\n'
+    assert output.json_text(value, sort_keys=False).startswith('{\n  "b"')
+
+
+def test_a_sweep_and_a_report_read_a_manifest_the_same_way(tmp_path: Path) -> None:
+    from sim.sweep import store
+    from sim.sweep.spec import SweepError
+
+    (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(output.FolderError, match=r"manifest\.json: unreadable manifest"):
+        output.read_manifest(tmp_path)
+    with pytest.raises(SweepError, match=r"manifest\.json: unreadable manifest"):
+        store.read_manifest(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"kind": "run"}', encoding="utf-8")
+    with pytest.raises(SweepError, match='kind: expected "sweep"'):
+        store.read_manifest(tmp_path)

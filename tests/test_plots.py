@@ -13,7 +13,10 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from sweep_fixture import CAPACITY, OTHER, THIRD, design_points, outcomes
 
-from sim.report import analysis, plots
+from sim.report import figures
+from sim.report import run as run_report
+from sim.report import sweep as sweep_report
+from sim.results.outcomes import REGISTRY
 from sim.scenario import schema
 
 MONTH = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}$")
@@ -69,14 +72,14 @@ def _check_greyscale(fig: Figure) -> None:
 
 
 def test_styles_differ_without_colour_and_use_the_colour_blind_palette() -> None:
-    looks = [(str(plots.style(i)["linestyle"]), plots.style(i)["marker"]) for i in range(6)]
+    looks = [(str(figures.style(i)["linestyle"]), figures.style(i)["marker"]) for i in range(6)]
     assert len(set(looks)) == 6
-    assert plots.style(0)["color"] == sns.color_palette("colorblind")[0]
+    assert figures.style(0)["color"] == sns.color_palette("colorblind")[0]
 
 
 def test_member_lines() -> None:
     band = pd.concat([_band(member=name) for name in schema.MEMBERS], ignore_index=True)
-    fig = plots.member_lines({"trust": band, "dependence": band}, {"trust": "Trust (0–1)"})
+    fig = figures.member_lines({"trust": band, "dependence": band}, {"trust": "Trust (0–1)"})
     _check_labels(fig)
     _check_months(fig)
     _check_greyscale(fig)
@@ -98,10 +101,10 @@ def test_timeline() -> None:
             "origin": ["scenario", "scenario", "model", "scenario", "scenario"],
         }
     )
-    table = analysis.event_timeline(events, replicates=2)
+    table = run_report.event_timeline(events, replicates=2)
     frozen = table[table["kind"] == "participation_frozen"].iloc[0]
     assert (frozen["share"], frozen["mean"], frozen["origin"]) == (0.5, 0.5, "model")
-    fig = plots.timeline(table)
+    fig = figures.timeline(table)
     _check_labels(fig)
     _check_months(fig)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == [
@@ -117,8 +120,8 @@ def test_compare_figures() -> None:
     names = ["base", "other"]
     bands = pd.concat([_band(scenario=name) for name in names], ignore_index=True)
     for fig in (
-        plots.compare_trajectories(bands, names),
-        plots.compare_differences(bands.assign(mean=bands["mean"] - 0.5), names),
+        figures.compare_trajectories(bands, names),
+        figures.compare_differences(bands.assign(mean=bands["mean"] - 0.5), names),
     ):
         _check_labels(fig)
         _check_months(fig)
@@ -133,7 +136,7 @@ def test_compare_figures() -> None:
             "ci_high": [-0.08, 0.05],
         }
     )
-    fig = plots.forest(table)
+    fig = figures.forest(table)
     _check_labels(fig)
     plt.close(fig)
 
@@ -147,7 +150,7 @@ def test_threshold_curve() -> None:
         low=lambda f: f["mean"] - 0.1,
         high=lambda f: f["mean"] + 0.1,
     )
-    fig = plots.threshold_curve(curve, 0.5, 0.4, (0.38, 0.42), "final cohesion (0–1)")
+    fig = figures.threshold_curve(curve, 0.5, 0.4, (0.38, 0.42), "final cohesion (0–1)")
     _check_labels(fig)
     assert "Russia's capacity" in fig.axes[0].get_xlabel()
     plt.close(fig)
@@ -158,24 +161,24 @@ def test_threshold_curve() -> None:
 def test_sweep_figures(design: str) -> None:
     parameters = [CAPACITY, OTHER, THIRD]
     points = design_points(design, parameters, 4 if design == "grid" else 200)
-    runs = analysis.add_derived_outcomes(outcomes(points, parameters, 3, seed=1))
-    curves = {p: analysis.response(runs, p, "final_cohesion") for p in parameters}
-    crossing = analysis.sweep_crossing(curves[CAPACITY], CAPACITY, "final_cohesion", 0.5)
-    figures = [
-        plots.responses(curves, "final_cohesion", crossing, 0.5),
-        plots.member_responses(
+    runs = REGISTRY.derived(outcomes(points, parameters, 3, seed=1))
+    curves = {p: sweep_report.response(runs, p, "final_cohesion") for p in parameters}
+    crossing = sweep_report.sweep_crossing(curves[CAPACITY], CAPACITY, "final_cohesion", 0.5)
+    drawn = [
+        figures.responses(curves, "final_cohesion", crossing, 0.5),
+        figures.member_responses(
             {p: {"Belarus": curves[p], "Armenia": curves[p]} for p in parameters}
         ),
-        plots.heatmaps(
-            {(CAPACITY, OTHER): analysis.heatmap(runs, CAPACITY, OTHER, "final_cohesion")},
+        figures.heatmaps(
+            {(CAPACITY, OTHER): sweep_report.heatmap(runs, CAPACITY, OTHER, "final_cohesion")},
             "final_cohesion",
         ),
     ]
-    for fig in figures:
+    for fig in drawn:
         _check_labels(fig)
         plt.close(fig)
-    assert plots.parameter_label(CAPACITY).startswith("Russia's capacity")
-    assert "(0–1)" in plots.parameter_label(CAPACITY)
+    assert figures.parameter_label(CAPACITY).startswith("Russia's capacity")
+    assert "(0–1)" in figures.parameter_label(CAPACITY)
 
 
 def test_sensitivity_figures() -> None:
@@ -197,8 +200,8 @@ def test_sensitivity_figures() -> None:
         }
     )
     for fig in (
-        plots.sobol_bars(sobol, "final_cohesion"),
-        plots.morris_scatter(morris, "final_cohesion"),
+        figures.sobol_bars(sobol, "final_cohesion"),
+        figures.morris_scatter(morris, "final_cohesion"),
     ):
         _check_labels(fig)
         plt.close(fig)

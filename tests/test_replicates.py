@@ -15,8 +15,9 @@ from sim.engine import run
 from sim.model.draws import derive_seeds
 from sim.results import folder as output
 from sim.results import replicates
-from sim.results.replicates import CHUNK, describe, freezes, member_outcomes, run_replicates
+from sim.results.replicates import CHUNK, freezes, member_outcomes, run_replicates
 from sim.scenario import load, schema
+from sim.stats import describe
 
 
 @pytest.fixture(scope="module")

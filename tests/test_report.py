@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from sim import report
 from sim.cli import app
-from sim.report import analysis
+from sim.report import prose
+from sim.results import run as results_run
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAGILE = ROOT / "tests" / "data" / "reports" / "fragile.toml"
@@ -126,7 +127,7 @@ def test_summary_numbers_equal_those_computed_from_the_files(
         steps = np.sort(rows.groupby("replicate")["step"].min().to_numpy())
         share = len(steps) / replicates
         median = int(np.quantile(steps, 0.5, method="lower"))
-        month = analysis.month_words(analysis.event_month("2022-10", median))
+        month = prose.month_words(results_run.event_month("2022-10", median))
         assert (
             f"{member} froze its participation in {share:.0%} of replicates "
             f"({len(steps)} of {replicates}), median month {median} ({month}"

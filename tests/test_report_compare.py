@@ -16,6 +16,8 @@ from sim import report
 from sim.cli import app
 from sim.engine import simulate
 from sim.results.compare import run_comparison
+from sim.results.outcomes import summary_table
+from sim.results.run import run_result
 from sim.scenario import load
 
 DATA = Path(__file__).resolve().parent / "data" / "reports"
@@ -133,10 +135,10 @@ def test_compare_refuses_bad_input_in_one_line(
 def test_batch_summary_equals_the_per_run_summary() -> None:
     scenario = load(DATA / "fragile.toml")
     batch = simulate(scenario, [3, 5, 8], steps=36, timeseries=True, events=True)
-    table = batch.summary()
+    table = summary_table(batch)
     froze = 0
     for run in range(3):
-        expected = batch.run_result(run).summary
+        expected = run_result(batch, run).summary
         row = table.iloc[run]
         for key, value in expected.items():
             if value is None:

@@ -9,6 +9,7 @@ import pytest
 import sim
 from sim.engine import simulate
 from sim.mesa.model import CSTOModel
+from sim.results.run import run_result
 
 
 def test_same_seed_gives_an_identical_run() -> None:
@@ -43,7 +44,7 @@ def test_the_mesa_model_and_the_batch_engine_agree_on_the_baseline() -> None:
     batch = simulate(scenario, seeds, timeseries=True, events=True)
     for index, seed in enumerate(seeds):
         reference = sim.run(scenario, seed=seed)
-        mirrored = batch.run_result(index)
+        mirrored = run_result(batch, index)
         numeric = reference.timeseries.select_dtypes("number").columns
         np.testing.assert_allclose(
             reference.timeseries[numeric].to_numpy(float),

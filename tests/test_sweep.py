@@ -20,7 +20,8 @@ import pytest
 
 from sim import engine as batch
 from sim.model.draws import derive_seeds
-from sim.results.run import TIMESERIES_COLUMNS
+from sim.results.outcomes import outcome_table
+from sim.results.run import TIMESERIES_COLUMNS, timeseries_table
 from sim.scenario import load, schema
 from sim.sweep import (
     SweepError,
@@ -75,12 +76,14 @@ def test_rows_equal_the_batch_engine_for_the_same_seeds_and_values(reference: Pa
     seeds = np.asarray(derive_seeds(42, 5), dtype=np.uint64)
     point = np.repeat(np.arange(len(design)), 5)
     replicate = np.tile(np.arange(5), len(design))
-    direct = batch.simulate(
-        spec.scenario,
-        seeds[replicate],
-        {CAPACITY: design[point, 0], LOSS: design[point, 1]},
-        steps=12,
-    ).outcomes()
+    direct = outcome_table(
+        batch.simulate(
+            spec.scenario,
+            seeds[replicate],
+            {CAPACITY: design[point, 0], LOSS: design[point, 1]},
+            steps=12,
+        )
+    )
     assert runs["point"].tolist() == point.tolist()
     assert runs["replicate"].tolist() == replicate.tolist()
     assert runs["seed"].to_numpy(np.uint64).tolist() == seeds[replicate].tolist()
@@ -281,13 +284,15 @@ def test_timeseries_rows_are_the_batch_engines(reference: Path) -> None:
     spec = small_grid()
     design = points(spec)
     seeds = np.asarray(derive_seeds(42, 5), dtype=np.uint64)
-    direct = batch.simulate(
-        spec.scenario,
-        seeds,
-        {CAPACITY: np.full(5, design[5, 0]), LOSS: np.full(5, design[5, 1])},
-        12,
-        timeseries=True,
-    ).timeseries()
+    direct = timeseries_table(
+        batch.simulate(
+            spec.scenario,
+            seeds,
+            {CAPACITY: np.full(5, design[5, 0]), LOSS: np.full(5, design[5, 1])},
+            12,
+            timeseries=True,
+        )
+    )
     np.testing.assert_array_equal(frame["cohesion"].to_numpy(), direct["cohesion"].to_numpy())
     assert frame["member"].astype(str).tolist() == direct["member"].tolist()
     assert frame["date"].astype(str).tolist() == direct["date"].tolist()

@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.engine import simulate
 from sim.model.draws import derive_seeds
-from sim.report import analysis
 from sim.results import threshold
 from sim.scenario import Scenario, available, load
 
@@ -64,7 +63,7 @@ def test_outcome_names_are_checked() -> None:
 def test_critical_capacity_on_the_model_lies_within_its_interval(baseline: Scenario) -> None:
     """The root found with 60 replicates, and its bootstrap interval, against an independent
     estimate: the crossing of the mean over 400 other replicates on a fine grid."""
-    found = analysis.critical_capacity(
+    found = threshold.critical_capacity(
         threshold.capacity_outcome(baseline, derive_seeds(1, 60), "cohesion"), 0.5, seed=1
     )
     assert found.critical is not None
@@ -75,7 +74,7 @@ def test_critical_capacity_on_the_model_lies_within_its_interval(baseline: Scena
     assert outcome(np.array([found.critical]))[0].mean() == pytest.approx(0.5, abs=0.01)
     reference = threshold.capacity_outcome(baseline, derive_seeds(99, 400), "cohesion")
     grid = np.linspace(0.0, 0.2, 41)
-    independent = analysis.last_crossing(grid, reference(grid).mean(axis=1)[None, :], 0.5)[0]
+    independent = threshold.last_crossing(grid, reference(grid).mean(axis=1)[None, :], 0.5)[0]
     assert found.ci_low <= independent <= found.ci_high
 
 

@@ -6,7 +6,6 @@ line on stderr and exit status 2, before anything is written.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -53,8 +52,8 @@ def compare_command(
     """
     from sim import report
     from sim.results import folder as output
-    from sim.results.compare import run_comparison
-    from sim.results.reader import RunFolder
+    from sim.results import provenance
+    from sim.results.compare import comparison_folder, run_comparison, write_comparison
     from sim.scenario import load
 
     if len(scenarios) < 2:
@@ -63,54 +62,21 @@ def compare_command(
         resolved = [load(name) for name in scenarios]
         horizon = steps if steps is not None else resolved[0].horizon
         names = [scenario.name for scenario in resolved]
-        tag = "-vs-".join(names)
-        run_id = f"{tag}-{output.new_run_id(seed, replicates, horizon)}"
-        folder = output.results_folder(out, "compare", run_id)
+        folder = comparison_folder(out, names, seed, replicates, horizon)
         output.check_writable(folder, force)
     command = ["csto", "compare", *scenarios, "--seed", str(seed)]
     command += ["--replicates", str(replicates), "--steps", str(horizon), "--out", str(out)]
-    started = output.now()
+    started = provenance.now()
     try:
         comparison = run_comparison(resolved, seed, replicates, horizon)
     except ValueError as error:
         fail(str(error))
     except KeyboardInterrupt:
         fail("interrupted; no results folder was written", INTERRUPTED)
-    differences = report.compare_tables(
-        RunFolder(
-            folder,
-            "compare",
-            {"scenarios": names},
-            comparison.timeseries,
-            comparison.events,
-            comparison.summary,
-        )
-    )
     with user_errors():
-        with output.atomic_folder(folder, force) as work:
-            output.write_parquet(comparison.timeseries, work / "timeseries.parquet")
-            output.write_csv(comparison.events, work / "events.csv")
-            output.write_csv(comparison.summary, work / "summary.csv")
-            output.write_csv(differences, work / "differences.csv")
-            record = output.manifest(
-                scenario=resolved[0],
-                command=command,
-                seed=seed,
-                seeds=comparison.seeds,
-                steps=horizon,
-                times=output.Timestamps(started, output.now()),
-                run_id=folder.name,
-                files=file_hashes(work),
-                extra={
-                    "kind": "compare",
-                    "baseline": names[0],
-                    "scenarios": [output.scenario_record(s) for s in resolved],
-                    "parameters_by_scenario": {
-                        s.name: output.parameters_record(s) for s in resolved
-                    },
-                },
-            )
-            output.write_json(record, work / "manifest.json")
+        differences = write_comparison(
+            comparison, folder, command=command, started=started, force=force
+        )
         report.write(report.build(folder), folder / "report.html")
     _print_differences(differences, names[0])
     typer.echo(f"Results: {folder}")
@@ -118,19 +84,8 @@ def compare_command(
 
 
 def _print_differences(differences: pd.DataFrame, baseline: str) -> None:
-    from sim.report import analysis
+    from sim.report.compare import compare_sentences
 
     for outcome, rows in differences.groupby("outcome", sort=False):
-        for sentence in analysis.compare_sentences(rows, baseline, str(outcome)):
+        for sentence in compare_sentences(rows, baseline, str(outcome)):
             typer.echo(sentence)
-
-
-def file_hashes(work: Path) -> dict[str, str]:
-    """SHA-256 of every file under a folder being written, by path relative to it."""
-    from sim.results import folder as output
-
-    return {
-        str(path.relative_to(work)): output.sha256_file(path)
-        for path in sorted(work.rglob("*"))
-        if path.is_file()
-    }

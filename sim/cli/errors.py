@@ -48,7 +48,7 @@ def user_error_types() -> tuple[type[Exception], ...]:
 
         kinds.append(OutputError)
     if "sim.results.reader" in sys.modules:
-        from sim.results.reader import FolderError
+        from sim.results.folder import FolderError
 
         kinds.append(FolderError)
     if "sim.report" in sys.modules:

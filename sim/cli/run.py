@@ -78,6 +78,8 @@ def run_command(
     from rich.console import Console
 
     from sim.results import folder as output
+    from sim.results import provenance
+    from sim.results.run import write_replicates
     from sim.scenario import load
 
     with user_errors():
@@ -87,11 +89,11 @@ def run_command(
         folder = output.results_folder(out, resolved.name, run_id)
         output.check_writable(folder, force)
     command = reproduce_command(scenario, seed, replicates, horizon, out, csv, figures)
-    started = output.now()
+    started = provenance.now()
     try:
         runs = _run_with_progress(resolved, seed, replicates, horizon, quiet)
         with user_errors():
-            output.write_replicates(
+            write_replicates(
                 runs,
                 folder,
                 command=command,
@@ -164,8 +166,9 @@ def print_summary(runs: ReplicateSet, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from sim.results.replicates import describe, member_outcomes
+    from sim.results.replicates import member_outcomes
     from sim.scenario import month_label
+    from sim.stats import describe
 
     start, end = runs.start, month_label(runs.start, runs.steps - 1)
     head = (

@@ -1,21 +1,22 @@
-"""Figures of a replicate set, each in two parts: the data (tested) and its drawing.
+"""Every figure of the project, drawn from tables computed elsewhere: those of a run's results
+folder (``figures/*.png``: :func:`plot_cohesion`, :func:`plot_members`, saved by :func:`save`)
+and those embedded in reports (:func:`png`).
 
-* :func:`cohesion_band` -> :func:`plot_cohesion`: cohesion over time, the mean over replicates
-  with its 95% confidence band and the range of the middle 95% of replicates, beside Russia's
-  capacity.
-* :func:`member_bands` and :func:`event_marks` -> :func:`plot_members`: each member's alignment
-  in small multiples, with scenario-given events and freezes marked.
-
-Dates on the x axis are real months: a time-series row at step ``s`` is the state at the end
-of the ``s``-th month (its ``date`` is the first day of the next month); an event is marked in
-the middle of the month it happened in. Colours come from seaborn's colour-blind palette and
-every series also differs by line style or marker, so the figures read in greyscale.
+Every function takes the data it draws (already computed and tested: :mod:`sim.report.run`,
+:mod:`sim.report.compare`, :mod:`sim.report.sweep`, :mod:`sim.results.threshold`) and returns
+a matplotlib figure; nothing here computes a statistic. Conventions: seaborn's colour-blind
+palette; every series also differs by line style and marker, bands by hatching or dashed edges,
+and heatmaps use ``cividis`` (monotonic in lightness), so each figure reads printed in
+greyscale; axes name their units; months are shown as dates.
 """
 
 from __future__ import annotations
 
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import matplotlib
 
@@ -23,14 +24,562 @@ matplotlib.use("Agg")
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from sim.results.replicates import describe
+from sim.report.prose import TIMELINE_KINDS, outcome_label
+from sim.results.replicates import FREEZE
 from sim.scenario import schema
+
+if TYPE_CHECKING:
+    from sim.report.sweep import SweepCrossing
+
+#: Resolution of the PNG files a run's results folder holds, and of figures in reports.
+FILE_DPI: Final = 150
+REPORT_DPI: Final = 110
+
+
+# --- conventions ---------------------------------------------------------------------------
+
+
+#: Line styles and markers that tell series apart without colour.
+LINESTYLES: Final[tuple[Any, ...]] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)))
+
+
+MARKERS: Final = ("o", "s", "^", "D", "v", "P", "X", "h", "p")
+
+
+HATCHES: Final = ("", "//", "..", "xx", "\\\\", "++")
+
+
+def palette() -> list[tuple[float, float, float]]:
+    """Seaborn's colour-blind palette."""
+    return list(sns.color_palette("colorblind"))
+
+
+def style(index: int) -> dict[str, Any]:
+    """Colour, line style and marker of the ``index``-th series."""
+    colours = palette()
+    return {
+        "color": colours[index % len(colours)],
+        "linestyle": LINESTYLES[index % len(LINESTYLES)],
+        "marker": MARKERS[index % len(MARKERS)],
+    }
+
+
+def _context() -> Any:
+    return sns.axes_style("whitegrid")
+
+
+def format_months(ax: Axes) -> None:
+    """Month ticks as dates ("Jan 2024")."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))  # type: ignore[no-untyped-call]
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (figure closed afterwards)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=REPORT_DPI, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def mean_line(
+    ax: Axes, data: pd.DataFrame, index: int, label: str, markersize: float, **line: Any
+) -> None:
+    """A mean line over months (``date``, ``mean``) with its shaded 95% interval of the mean."""
+    look = style(index)
+    ax.fill_between(
+        data["date"],
+        data["ci_low"].fillna(data["mean"]),
+        data["ci_high"].fillna(data["mean"]),
+        color=look["color"],
+        alpha=0.25,
+        linewidth=0,
+    )
+    ax.plot(
+        data["date"],
+        data["mean"],
+        label=label,
+        markersize=markersize,
+        markevery=max(1, len(data) // 8),
+        **line,
+        **look,
+    )
+
+
+def _band(ax: Axes, x: Any, data: pd.DataFrame, index: int, label: str | None = None) -> None:
+    """Mean line, shaded 95% interval of the mean, dashed middle-95% range."""
+    look = style(index)
+    ax.fill_between(
+        x,
+        data["ci_low"].fillna(data["mean"]),
+        data["ci_high"].fillna(data["mean"]),
+        color=look["color"],
+        alpha=0.3,
+        linewidth=0,
+        hatch=HATCHES[index % len(HATCHES)] or None,
+    )
+    ax.plot(
+        x,
+        data["mean"],
+        color=look["color"],
+        linestyle=look["linestyle"],
+        marker=look["marker"],
+        markersize=3,
+        markevery=max(1, len(data) // 12),
+        linewidth=1.8,
+        label=label,
+    )
+    if "low" in data and "high" in data:
+        for column in ("low", "high"):
+            ax.plot(x, data[column], color=look["color"], linestyle=(0, (2, 2)), linewidth=0.7)
+
+
+def _band_legend(
+    ax: Axes, extra: Sequence[Any] = (), loc: Any = "best", middle: bool = True
+) -> None:
+    handles, _ = ax.get_legend_handles_labels()
+    handles = [*handles, Patch(facecolor="0.6", alpha=0.4, label="95% interval of the mean")]
+    if middle:
+        handles.append(
+            Line2D([], [], color="0.3", linestyle=(0, (2, 2)), linewidth=0.8, label="middle 95%")
+        )
+    handles += list(extra)
+    ax.legend(handles=handles, fontsize="small", loc=loc, frameon=True)
+
+
+# --- the figures of reports ----------------------------------------------------------------
+
+
+def member_lines(bands: Mapping[str, pd.DataFrame], ylabels: Mapping[str, str]) -> Figure:
+    """One panel per member column (e.g. trust, dependence): a line per member, mean over
+    replicates with its 95% interval of the mean."""
+    with _context():
+        fig, axes = plt.subplots(
+            1, len(bands), figsize=(5.5 * len(bands), 4.2), sharey=True, layout="constrained"
+        )
+        flat = np.atleast_1d(axes)
+        for ax, (column, band) in zip(flat, bands.items(), strict=True):
+            for index, name in enumerate(schema.MEMBERS):
+                data = band[band["member"] == name]
+                mean_line(ax, data, index, name, markersize=4, linewidth=1.6)
+            ax.set_ylim(0, 1)
+            ax.set_ylabel(ylabels.get(column, column))
+            ax.set_xlabel("Month")
+            ax.set_title(column.capitalize())
+            format_months(ax)
+        flat[0].legend(fontsize="small", loc="lower left", title="mean, 95% band")
+    return fig
+
+
+def timeline(table: pd.DataFrame, title: str = "") -> Figure:
+    """Events by month: a row per kind, a marker where it happened, its area the share of
+    replicates in which it happened that month; scenario-given events in black."""
+    kinds = [kind for kind in TIMELINE_KINDS if kind in set(table["kind"])]
+    kinds += sorted(set(table["kind"]) - set(kinds))
+    with _context():
+        fig, ax = plt.subplots(figsize=(10, 0.55 * max(len(kinds), 3) + 1.6), layout="constrained")
+        for row, kind in enumerate(kinds):
+            data = table[table["kind"] == kind]
+            look = style(row)
+            given = data["origin"] == "scenario"
+            ax.scatter(
+                data.loc[~given, "date"],
+                np.full(int((~given).sum()), row),
+                s=20 + 180 * data.loc[~given, "share"].to_numpy(),
+                color=look["color"],
+                marker=look["marker"],
+                alpha=0.8,
+                edgecolors="0.2",
+                linewidths=0.4,
+            )
+            ax.scatter(
+                data.loc[given, "date"],
+                np.full(int(given.sum()), row),
+                s=140,
+                color="black",
+                marker="*",
+            )
+        ax.set_yticks(range(len(kinds)), [TIMELINE_KINDS.get(kind, kind) for kind in kinds])
+        ax.set_ylim(len(kinds) - 0.5, -0.5)
+        ax.set_xlabel("Month the event happened")
+        ax.set_ylabel("Kind of event")
+        format_months(ax)
+        sizes = [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                color="0.5",
+                markersize=np.sqrt(20 + 180 * share),
+                label=f"in {share:.0%} of replicates",
+            )
+            for share in (0.1, 0.5, 1.0)
+        ]
+        sizes.append(
+            Line2D(
+                [],
+                [],
+                marker="*",
+                linestyle="none",
+                color="black",
+                markersize=11,
+                label="given by the scenario",
+            )
+        )
+        ax.legend(
+            handles=sizes,
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+        )
+        ax.set_title(title or "Event timeline")
+    return fig
+
+
+def compare_trajectories(
+    bands: pd.DataFrame, names: Sequence[str], ylabel: str = "Cohesion index (0–1)"
+) -> Figure:
+    """One panel per scenario, side by side: mean and bands; the baseline's mean repeated as a
+    grey reference line in the other panels."""
+    with _context():
+        fig, axes = plt.subplots(
+            1,
+            len(names),
+            figsize=(4.2 * len(names), 4.2),
+            sharey=True,
+            layout="constrained",
+            squeeze=False,
+        )
+        base = bands[bands["scenario"] == names[0]]
+        for index, (ax, name) in enumerate(zip(axes[0], names, strict=True)):
+            data = bands[bands["scenario"] == name]
+            _band(ax, data["date"], data, index, label=f"{name}, mean")
+            if index:
+                ax.plot(
+                    base["date"],
+                    base["mean"],
+                    color="0.45",
+                    linestyle=(0, (6, 3)),
+                    linewidth=1.2,
+                    label=f"{names[0]} (baseline), mean",
+                )
+            ax.set_title(name)
+            ax.set_xlabel("Month")
+            ax.set_ylim(0, 1)
+            format_months(ax)
+            _band_legend(ax, loc="lower left")
+        axes[0][0].set_ylabel(ylabel)
+    return fig
+
+
+def compare_differences(
+    differences: pd.DataFrame, names: Sequence[str], ylabel: str = "Difference in cohesion"
+) -> Figure:
+    """Each scenario's paired difference to the baseline over time, with its 95% interval."""
+    with _context():
+        fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+        for index, name in enumerate(names[1:], start=1):
+            data = differences[differences["scenario"] == name]
+            _band(ax, data["date"], data.drop(columns=["low", "high"]), index, label=name)
+        ax.axhline(0.0, color="black", linewidth=0.9)
+        ax.set_ylabel(f"{ylabel} (scenario − {names[0]})")
+        ax.set_xlabel("Month")
+        format_months(ax)
+        ax.legend(
+            handles=[
+                *ax.get_legend_handles_labels()[0],
+                Patch(facecolor="0.6", alpha=0.4, label="paired 95% interval of the mean"),
+            ],
+            fontsize="small",
+            loc="best",
+        )
+        ax.set_title(f"Difference to {names[0]}, replicate by replicate (same seeds)")
+    return fig
+
+
+def forest(table: pd.DataFrame, title: str = "") -> Figure:
+    """Paired differences of final outcomes: a point and 95% interval per scenario and outcome
+    (``outcome``, ``scenario``, ``difference``, ``ci_low``, ``ci_high``)."""
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    with _context():
+        fig, axes = plt.subplots(
+            1,
+            len(outcomes),
+            figsize=(4.2 * len(outcomes), 0.6 * table["scenario"].nunique() + 2),
+            layout="constrained",
+            squeeze=False,
+        )
+        for ax, outcome in zip(axes[0], outcomes, strict=True):
+            data = table[table["outcome"] == outcome].reset_index(drop=True)
+            for row, item in data.iterrows():
+                look = style(int(str(row)) + 1)
+                low = item["ci_low"] if np.isfinite(item["ci_low"]) else item["difference"]
+                high = item["ci_high"] if np.isfinite(item["ci_high"]) else item["difference"]
+                ax.errorbar(
+                    [item["difference"]],
+                    [row],
+                    xerr=[[item["difference"] - low], [high - item["difference"]]],
+                    color=look["color"],
+                    marker=look["marker"],
+                    capsize=4,
+                    linestyle="none",
+                )
+            ax.axvline(0.0, color="black", linewidth=0.9)
+            ax.margins(x=0.12)
+            ax.set_yticks(range(len(data)), list(data["scenario"]))
+            ax.set_ylim(len(data) - 0.5, -0.5)
+            ax.set_xlabel(f"Δ {outcome_label(str(outcome))}")
+            ax.set_ylabel("Scenario")
+        fig.suptitle(title or "Difference to the baseline with its paired 95% interval")
+    return fig
+
+
+def threshold_curve(
+    curve: pd.DataFrame,
+    level: float,
+    critical: float | None,
+    interval: tuple[float, float],
+    ylabel: str,
+    title: str = "",
+) -> Figure:
+    """The replicate-mean outcome against constant capacity, the level, and the critical
+    capacity with its bootstrap 95% interval."""
+    with _context():
+        fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+        _band(ax, curve["capacity"], curve, 0, label="mean over replicates")
+        ax.axhline(level, color="0.3", linestyle=(0, (6, 3)), linewidth=1.1)
+        extra: list[Any] = [
+            Line2D([], [], color="0.3", linestyle=(0, (6, 3)), label=f"level {level:g}")
+        ]
+        if critical is not None:
+            low, high = interval
+            if np.isfinite(low) and np.isfinite(high):
+                ax.axvspan(low, high, facecolor="none", edgecolor="0.2", hatch="///", linewidth=0)
+                extra.append(
+                    Patch(
+                        facecolor="none",
+                        edgecolor="0.2",
+                        hatch="///",
+                        label="bootstrap 95% interval",
+                    )
+                )
+            ax.axvline(critical, color="black", linewidth=1.5)
+            extra.append(
+                Line2D(
+                    [], [], color="black", linewidth=1.5, label=f"critical capacity {critical:.3f}"
+                )
+            )
+        ax.set_xlabel("Russia's capacity for the region, held constant (share of pre-war)")
+        ax.set_ylabel(ylabel)
+        ax.set_xlim(float(curve["capacity"].min()), float(curve["capacity"].max()))
+        _band_legend(ax, extra)
+        ax.set_title(title or "Where the outcome crosses the level")
+    return fig
+
+
+def responses(
+    curves: Mapping[str, pd.DataFrame],
+    outcome: str,
+    crossing: SweepCrossing | None = None,
+    level: float | None = None,
+) -> Figure:
+    """The response of one outcome to each swept parameter: a panel per parameter."""
+    count = len(curves)
+    with _context():
+        fig, flat, columns = _panel_grid(count)
+        binary = outcome == "froze" or outcome.startswith("froze_")
+        for index, (ax, (parameter, curve)) in enumerate(zip(flat, curves.items(), strict=False)):
+            shown = curve.drop(columns=["low", "high"]) if binary else curve
+            _band(ax, curve["x"], shown, index, label="mean over runs")
+            if level is not None:
+                ax.axhline(level, color="0.3", linestyle=(0, (6, 3)), linewidth=1.0)
+            if crossing is not None and crossing.parameter == parameter and crossing.critical:
+                if np.isfinite(crossing.ci_low) and np.isfinite(crossing.ci_high):
+                    ax.axvspan(
+                        crossing.ci_low,
+                        crossing.ci_high,
+                        facecolor="none",
+                        edgecolor="0.2",
+                        hatch="///",
+                        linewidth=0,
+                    )
+                ax.axvline(crossing.critical, color="black", linewidth=1.5)
+                ax.annotate(
+                    f"critical {crossing.critical:.3f}",
+                    (crossing.critical, level if level is not None else 0.5),
+                    xytext=(6, 8),
+                    textcoords="offset points",
+                    fontsize="small",
+                )
+            ax.set_xlabel(parameter_label(parameter))
+            ax.set_title(parameter, fontsize="small")
+            if index % columns == 0:
+                ax.set_ylabel(outcome_label(outcome))
+        for ax in flat[count:]:
+            ax.axis("off")
+        _band_legend(flat[0], loc="best", middle=not binary)
+    return fig
+
+
+def _panel_grid(count: int) -> tuple[Figure, list[Axes], int]:
+    """A figure with ``count`` panels (one per swept parameter), at most three a row."""
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(4.3 * columns, 3.5 * rows + 0.4),
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
+    )
+    return fig, list(axes.flat), columns
+
+
+def member_responses(curves: Mapping[str, Mapping[str, pd.DataFrame]]) -> Figure:
+    """Each member's final alignment against each swept parameter (means only)."""
+    count = len(curves)
+    with _context():
+        fig, flat, _ = _panel_grid(count)
+        for ax, (parameter, by_member) in zip(flat, curves.items(), strict=False):
+            for index, (member, curve) in enumerate(by_member.items()):
+                ax.plot(curve["x"], curve["mean"], label=member, markersize=4, **style(index))
+            ax.set_ylim(0, 1)
+            ax.set_xlabel(parameter_label(parameter))
+            ax.set_title(parameter, fontsize="small")
+            ax.set_ylabel("Final alignment (0 exit – 1 loyal)")
+        for ax in flat[count:]:
+            ax.axis("off")
+        flat[0].legend(fontsize="small", loc="best")
+    return fig
+
+
+def heatmaps(tables: Mapping[tuple[str, str], pd.DataFrame], outcome: str) -> Figure:
+    """Mean outcome over pairs of parameters, one panel per pair, on a shared colour scale."""
+    count = len(tables)
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    values = np.concatenate([table.to_numpy(np.float64).ravel() for table in tables.values()])
+    finite = values[np.isfinite(values)]
+    vmin = float(finite.min()) if len(finite) else 0.0
+    vmax = float(finite.max()) if len(finite) else 1.0
+    with _context():
+        fig, axes = plt.subplots(
+            rows,
+            columns,
+            figsize=(4.4 * columns, 3.8 * rows + 0.4),
+            layout="constrained",
+            squeeze=False,
+        )
+        flat = list(axes.flat)
+        image = None
+        for ax, ((first, second), table) in zip(flat, tables.items(), strict=False):
+            x = table.columns.to_numpy(np.float64)
+            y = table.index.to_numpy(np.float64)
+            image = ax.pcolormesh(
+                _edges(x),
+                _edges(y),
+                table.to_numpy(np.float64),
+                cmap="cividis",
+                vmin=vmin,
+                vmax=vmax,
+                shading="flat",
+            )
+            ax.set_xlabel(parameter_label(first))
+            ax.set_ylabel(parameter_label(second))
+            ax.grid(False)
+        for ax in flat[count:]:
+            ax.axis("off")
+        if image is not None:
+            fig.colorbar(image, ax=flat[:count], label=f"mean {outcome_label(outcome)}")
+    return fig
+
+
+def _edges(centres: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    if len(centres) == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    middle = (centres[:-1] + centres[1:]) / 2
+    first = centres[0] - (middle[0] - centres[0])
+    last = centres[-1] + (centres[-1] - middle[-1])
+    return np.concatenate([[first], middle, [last]])
+
+
+def sobol_bars(indices: pd.DataFrame, outcome: str) -> Figure:
+    """Sobol first-order (S1) and total (ST) indices per parameter with 95% intervals."""
+    with _context():
+        fig, ax = plt.subplots(figsize=(8, 0.5 * len(indices) + 2), layout="constrained")
+        positions = np.arange(len(indices))
+        colours = palette()
+        for offset, (column, label, hatch, colour) in enumerate(
+            (("S1", "first order S1", "", colours[0]), ("ST", "total ST", "//", colours[1]))
+        ):
+            ax.barh(
+                positions + (offset - 0.5) * 0.4,
+                indices[column],
+                height=0.38,
+                xerr=indices[f"{column}_conf"],
+                color=colour,
+                hatch=hatch,
+                edgecolor="0.2",
+                capsize=3,
+                label=label,
+            )
+        ax.set_yticks(positions, list(indices["parameter"]))
+        ax.invert_yaxis()
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_xlabel(f"Sobol index of {outcome_label(outcome)} (share of variance)")
+        ax.set_ylabel("Swept parameter")
+        ax.legend(fontsize="small", title="bars: 95% interval")
+    return fig
+
+
+def morris_scatter(indices: pd.DataFrame, outcome: str) -> Figure:
+    """Morris mu* (mean absolute elementary effect, with its 95% interval) against sigma."""
+    with _context():
+        fig, ax = plt.subplots(figsize=(7.5, 5), layout="constrained")
+        for index, row in indices.reset_index(drop=True).iterrows():
+            look = style(int(str(index)))
+            ax.errorbar(
+                [row["mu_star"]],
+                [row["sigma"]],
+                xerr=[[row["mu_star_conf"]], [row["mu_star_conf"]]],
+                color=look["color"],
+                marker=look["marker"],
+                linestyle="none",
+                capsize=3,
+                label=str(row["parameter"]),
+            )
+        ax.set_xlabel(f"μ* (mean |elementary effect| on {outcome_label(outcome)})")
+        ax.set_ylabel("σ (spread of the effects: interactions, non-linearity)")
+        ax.legend(fontsize="small", loc="best")
+    return fig
+
+
+def parameter_label(path: str) -> str:
+    """Axis label for a swept dotted path: its meaning from the schema and its unit."""
+    spec = schema.leaf(path)
+    if spec is None:
+        return path
+    unit = {"unit": "0–1", "int": "whole number"}.get(spec.kind, f"{spec.low:g}–{spec.high:g}")
+    return textwrap.fill(f"{spec.meaning} ({unit})", 42)
+
+
+# --- a run's cohesion and members (also saved in its folder's figures/) --------------------
+
 
 #: Line style of each kind of marked event (greyscale-safe: no two share a style).
 EVENT_STYLES: Final[dict[str, tuple[Any, str]]] = {
@@ -41,89 +590,9 @@ EVENT_STYLES: Final[dict[str, tuple[Any, str]]] = {
     "security_pledge": ((0, (1, 1)), "security pledge"),
     "mobilisation_shock": ("-", "mobilisation shock"),
 }
-FREEZE_KIND: Final = "participation_frozen"
-DPI: Final = 150
 
 
-def _dates(labels: pd.Series) -> pd.Series:
-    return pd.to_datetime(labels, format="%Y-%m-%d")
-
-
-def _alliance_rows(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """One row per replicate and step (alliance values repeat on each member's row)."""
-    return timeseries.drop_duplicates(["replicate", "step"])
-
-
-def cohesion_band(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """Cohesion per step over replicates: ``step``, ``date`` (a timestamp), ``n``, ``mean``,
-    ``ci_low``/``ci_high`` (95% interval of the mean), ``low``/``high`` (middle 95% of
-    replicates), and ``capacity`` (Russia's, the mean over replicates)."""
-    alliance = _alliance_rows(timeseries)
-    band = describe(alliance, "cohesion", by=["step", "date"])
-    capacity = alliance.groupby("step", sort=True)["capacity"].mean()
-    band["capacity"] = band["step"].map(capacity)
-    band["date"] = _dates(band["date"])
-    return band
-
-
-def member_bands(timeseries: pd.DataFrame, column: str = "alignment") -> pd.DataFrame:
-    """A member column per member and step over replicates, as :func:`cohesion_band`,
-    with ``member`` first; members in the schema's order."""
-    band = describe(timeseries, column, by=["member", "step", "date"])
-    order = {name: index for index, name in enumerate(schema.MEMBERS)}
-    band = band.sort_values(
-        ["member", "step"], key=lambda c: c.map(order) if c.name == "member" else c
-    )
-    band["date"] = _dates(band["date"])
-    return band.reset_index(drop=True)
-
-
-def event_marks(events: pd.DataFrame, replicates: int) -> pd.DataFrame:
-    """Events to mark on the members' panels: scenario-given events and freezes.
-
-    One row per member, month, kind and counterpart: ``member``, ``date`` (mid-month
-    timestamp), ``kind``, ``counterpart``, ``share`` (of replicates in which it happened). A
-    clash is marked on both members' panels; an event of Russia's (mobilisation) on every panel.
-    """
-    chosen = events[(events["origin"] == "scenario") | (events["kind"] == FREEZE_KIND)]
-    rows: list[dict[str, object]] = []
-    for event in chosen.to_dict("records"):
-        kind, member, counterpart = (
-            str(event["kind"]),
-            str(event["member"]),
-            str(event["counterpart"]),
-        )
-        if member not in schema.MEMBERS:  # Russia's own events concern every member
-            panels = [(name, member) for name in schema.MEMBERS]
-        elif kind == "clash" and counterpart in schema.MEMBERS:
-            panels = [(member, counterpart), (counterpart, member)]
-        else:
-            panels = [(member, counterpart)]
-        for target, other in panels:
-            rows.append(
-                {
-                    "member": target,
-                    "month": str(event["date"]),
-                    "kind": kind,
-                    "counterpart": other,
-                    "replicate": int(event["replicate"]),
-                }
-            )
-    columns = ["member", "date", "kind", "counterpart", "share"]
-    if not rows:
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
-    table = pd.DataFrame(rows)
-    keys = ["member", "month", "kind", "counterpart"]
-    marks = table.groupby(keys, sort=True)["replicate"].nunique().reset_index()
-    marks["share"] = marks["replicate"] / replicates
-    marks["date"] = pd.to_datetime(marks["month"] + "-15", format="%Y-%m-%d")
-    return marks[columns].reset_index(drop=True)
-
-
-# --- drawing ---------------------------------------------------------------------------------
-
-
-def _format_dates(ax: Axes) -> None:
+def _concise_dates(ax: Axes) -> None:
     locator = mdates.AutoDateLocator(minticks=4, maxticks=8)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(
@@ -180,7 +649,7 @@ def plot_cohesion(band: pd.DataFrame, title: str = "") -> Figure:
         ax.set_ylabel("Cohesion index (0–1)")
         ax.set_xlabel("Month (state at the start of each month)")
         ax.set_title(title or "Alliance cohesion")
-        _format_dates(ax)
+        _concise_dates(ax)
         ax.legend(loc="lower left", fontsize="small", frameon=True)
     return fig
 
@@ -220,7 +689,7 @@ def plot_members(
             own = marks[marks["member"] == name]
             for mark in own.to_dict("records"):
                 kind = str(mark["kind"])
-                if kind == FREEZE_KIND:
+                if kind == FREEZE:
                     ax.plot(
                         [mark["date"]],
                         [0.03],
@@ -239,7 +708,7 @@ def plot_members(
             ax.set_xlabel("Month")
             ax.set_ylabel("Alignment (0 exit – 1 loyal)")
             ax.tick_params(labelbottom=True)
-            _format_dates(ax)
+            _concise_dates(ax)
         legend_ax = flat[len(schema.MEMBERS)]
         legend_ax.axis("off")
         handles = [
@@ -259,7 +728,7 @@ def plot_members(
                 handles.append(
                     Line2D([], [], color="0.25", linestyle=style, label=f"{label} (scenario)")
                 )
-        if FREEZE_KIND in used_kinds:
+        if FREEZE in used_kinds:
             handles.append(
                 Line2D(
                     [],
@@ -277,5 +746,27 @@ def plot_members(
 
 def save(fig: Figure, path: Path) -> None:
     """Save a figure as PNG and release it."""
-    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    fig.savefig(path, dpi=FILE_DPI, metadata={"Software": None})
     plt.close(fig)
+
+
+def member_scenarios(bands: pd.DataFrame, names: Sequence[str]) -> Figure:
+    """One panel per member, one line per scenario: mean alignment with its 95% band."""
+    with _context():
+        fig, axes = plt.subplots(
+            2, 3, figsize=(12, 6.8), sharex=True, sharey=True, layout="constrained"
+        )
+        flat = list(axes.flat)
+        for ax, member in zip(flat, schema.MEMBERS, strict=False):
+            for index, name in enumerate(names):
+                data = bands[(bands["member"] == member) & (bands["scenario"] == name)]
+                mean_line(ax, data, index, name, markersize=3)
+            ax.set_title(member)
+            ax.set_ylim(0, 1)
+            ax.set_ylabel("Alignment (0 exit – 1 loyal)")
+            ax.set_xlabel("Month")
+            format_months(ax)
+        flat[-1].axis("off")
+        handles, labels = flat[0].get_legend_handles_labels()
+        flat[-1].legend(handles, labels, loc="center", title="scenario (mean, 95% band)")
+    return fig

@@ -5,22 +5,31 @@ replicate seeds, derived once from the master seed (:func:`sim.model.draws.deriv
 ``r`` of every scenario therefore faces the same crisis, clash and coercion draws, and the
 difference between two scenarios' outcomes in replicate ``r`` is due to the scenarios alone;
 the paired differences vary much less than independent runs would, so their 95% interval is
-narrow (:func:`sim.report.analysis.paired_differences`).
+narrow (:func:`sim.stats.paired_differences`).
 
 The tables have the columns of a ``csto run`` results folder plus ``scenario`` first, so a
-comparison folder reads like several run folders stacked.
+comparison folder reads like several run folders stacked (:func:`read_comparison`), with
+``differences.csv`` beside them (:func:`differences`; :func:`write_comparison` writes it all).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from sim.engine import replicate_tables, simulate
+from sim.engine import simulate
 from sim.model.draws import derive_seeds
+from sim.results import provenance
+from sim.results.folder import new_run_id, results_folder, write_folder
+from sim.results.outcomes import COMPARED, REGISTRY
+from sim.results.replicates import replicate_tables
+from sim.results.run import RunFolder, read_run
 from sim.scenario import Scenario
+from sim.stats import paired_differences
 
 
 @dataclass(frozen=True)
@@ -84,3 +93,76 @@ def run_comparison(
         events=pd.concat(logs, ignore_index=True),
         summary=summary,
     )
+
+
+def differences(summary: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Paired differences to the baseline (``names[0]``) in each of the registry's ``compared``
+    outcomes: one row per outcome and scenario, ``outcome``, ``scenario`` and the columns of
+    :func:`sim.stats.paired_differences`. ``summary`` is a comparison's."""
+    table = REGISTRY.derived(summary)
+    parts = [
+        paired_differences(table, outcome, names[0], order=names).assign(outcome=outcome)
+        for outcome in REGISTRY.names(COMPARED)
+        if outcome in table
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    return frame[["outcome", *(c for c in frame.columns if c != "outcome")]]
+
+
+# --- the results folder of ``csto compare`` ----------------------------------------------------
+
+
+def comparison_folder(
+    out: Path, names: Sequence[str], seed: int, replicates: int, steps: int
+) -> Path:
+    """``out/compare/<a>-vs-<b>-seed<N>-r<R>-t<T>``."""
+    run_id = f"{'-vs-'.join(names)}-{new_run_id(seed, replicates, steps)}"
+    return results_folder(out, "compare", run_id)
+
+
+def write_comparison(
+    comparison: Comparison,
+    folder: Path,
+    *,
+    command: Sequence[str],
+    started: str,
+    force: bool = False,
+) -> pd.DataFrame:
+    """Write a comparison's results folder atomically: ``timeseries.parquet``, ``events.csv``,
+    ``summary.csv``, ``differences.csv`` and, last, ``manifest.json``; return the differences."""
+    table = differences(comparison.summary, comparison.names)
+    scenarios = comparison.scenarios
+
+    def manifest(hashes: dict[str, str]) -> dict[str, Any]:
+        return provenance.manifest(
+            scenario=scenarios[0],
+            command=command,
+            seed=comparison.master_seed,
+            seeds=comparison.seeds,
+            steps=comparison.steps,
+            times=provenance.Timestamps(started, provenance.now()),
+            run_id=folder.name,
+            files=hashes,
+            extra={
+                "kind": "compare",
+                "baseline": comparison.baseline,
+                "scenarios": [provenance.scenario_record(s) for s in scenarios],
+                "parameters_by_scenario": {
+                    s.name: provenance.parameters_record(s) for s in scenarios
+                },
+            },
+        )
+
+    files = {
+        "timeseries.parquet": comparison.timeseries,
+        "events.csv": comparison.events,
+        "summary.csv": comparison.summary,
+        "differences.csv": table,
+    }
+    write_folder(folder, files, force=force, manifest=manifest)
+    return table
+
+
+def read_comparison(path: Path, manifest: dict[str, Any]) -> RunFolder:
+    """A comparison folder: its tables, which start with ``scenario``, checked."""
+    return read_run(path, manifest, kind="compare")

@@ -1,66 +1,51 @@
-"""Results folders: written atomically, reproducible byte for byte, described by a manifest.
+"""Results folders: where they go, written atomically, reproducible byte for byte, read back.
 
 A results folder is ``<out>/<scenario>/<run-id>/`` (``out`` defaults to ``results``). It is
 written into a hidden sibling (``.<run-id>.tmp-<random>``) that is renamed into place only when
 every file is complete, so a folder under its final name is always whole; an interrupted or
-failed write leaves at most a hidden ``.tmp-`` folder, never one that looks finished.
+failed write leaves at most a hidden ``.tmp-`` folder, never one that looks finished. A single
+file that is replaced in place (a sweep's shards and manifest, a report) is written the same
+way, through a hidden temporary file (:func:`write_atomic`).
 
 Data files are deterministic: the same tables give the same bytes (parquet without pandas or
 time metadata, fixed writer options; CSV with ``\\n`` line ends and round-trip floats). Only
 the manifest carries times.
 
-Any command that writes results can reuse this module::
+Each kind of folder has its writer and reader beside what it holds: :mod:`sim.results.run`
+(``csto run``), :mod:`sim.results.compare`, :mod:`sim.results.threshold` and
+:mod:`sim.results.sweep` (read; the sweep engine writes it, :mod:`sim.sweep.store`). They all
+write through :func:`write_folder`::
 
     folder = results_folder(out, scenario.name, new_run_id(seed, replicates, steps))
-    with atomic_folder(folder, force=False) as work:
-        write_parquet(table, work / "timeseries.parquet")
-        write_json(manifest(...), work / "manifest.json")
+    write_folder(folder, {"timeseries.parquet": table}, manifest=lambda hashes: {...})
+
+and :func:`read` reads any of them back, telling them apart by the manifest's ``kind``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
-import platform
 import re
 import secrets
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.scenario import Scenario
-
 if TYPE_CHECKING:
-    from sim.results.replicates import ReplicateSet
+    from sim.results.run import RunFolder
+    from sim.results.sweep import SweepFolder
+    from sim.results.threshold import ThresholdFolder
 
 #: Default root of results folders, relative to the working directory.
 DEFAULT_OUT = Path("results")
-
-#: Distributions whose versions every manifest records.
-PACKAGES = (
-    "csto-sim",
-    "mesa",
-    "numpy",
-    "scipy",
-    "pandas",
-    "pyarrow",
-    "matplotlib",
-    "seaborn",
-    "typer",
-    "rich",
-)
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _TMP_MARK = ".tmp-"
@@ -71,17 +56,19 @@ class OutputError(Exception):
     """A results folder that cannot be written (exists already, or the place is unusable)."""
 
 
-@dataclass(frozen=True)
-class Timestamps:
-    """When a run started and ended (ISO 8601, UTC)."""
+class FolderError(Exception):
+    """A results folder that cannot be read, with a one-line explanation: the file, then what
+    was expected."""
 
-    started: str
-    finished: str
+    def __init__(self, path: str | Path, expected: str) -> None:
+        self.path = Path(path)
+        self.expected = expected
+        super().__init__(f"{path}: {expected}")
 
 
-def now() -> str:
-    """The current time, ISO 8601 in UTC to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+#: The kinds of results folder, and the commands that write them.
+KINDS: Final = ("run", "compare", "threshold", "sweep")
+WRITERS: Final = "csto run, csto sweep, csto compare or csto threshold"
 
 
 # --- where results go ------------------------------------------------------------------------
@@ -164,15 +151,27 @@ def atomic_folder(folder: Path, force: bool = False) -> Iterator[Path]:
         raise
 
 
-def write_run_folder(
+#: What a results folder's file is made from, by its name's suffix: a table (``.parquet``,
+#: ``.csv``), a JSON-able value (``.json``), text or bytes, or a function that writes it (a
+#: figure, or a folder of them).
+FileContent = Any
+
+
+def write_folder(
     folder: Path,
-    files: Mapping[str, Any],
+    files: Mapping[str, FileContent],
+    *,
     force: bool = False,
+    manifest: Callable[[dict[str, str]], Mapping[str, Any]] | None = None,
 ) -> Path:
-    """Write a whole results folder atomically from ``{relative name: content}``.
+    """Write a whole results folder atomically from ``{relative name: content}``, in order,
+    and last, if given, ``manifest.json`` from ``manifest(hashes)`` (the SHA-256 of every file
+    written before it, by relative path).
 
     Content by file suffix: ``.parquet`` and ``.csv`` take a DataFrame, ``.json`` a JSON-able
-    value, anything else bytes or text. Subfolders in names (``figures/a.png``) are created.
+    value; a callable is called with the path to write; anything else is bytes or text.
+    Subfolders in names (``figures/a.png``) are created. An existing ``folder`` is an
+    :class:`OutputError` unless ``force`` (then it is replaced once the new one is whole).
     """
     with atomic_folder(folder, force) as work:
         for name, content in files.items():
@@ -181,11 +180,16 @@ def write_run_folder(
                 raise OutputError(f"{name}: file name would lie outside the results folder")
             target.parent.mkdir(parents=True, exist_ok=True)
             write_file(target, content)
+        if manifest is not None:
+            write_json(dict(manifest(file_hashes(work))), work / "manifest.json")
     return folder
 
 
-def write_file(path: Path, content: Any) -> None:
-    """Write one file, chosen by suffix (see :func:`write_run_folder`)."""
+def write_file(path: Path, content: FileContent) -> None:
+    """Write one file, chosen by suffix (see :func:`write_folder`)."""
+    if callable(content):
+        content(path)
+        return
     match path.suffix:
         case ".parquet":
             write_parquet(content, path)
@@ -198,6 +202,33 @@ def write_file(path: Path, content: Any) -> None:
                 path.write_text(content, encoding="utf-8")
             else:
                 path.write_bytes(bytes(content))
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a hidden temporary name beside ``path`` for a writer to fill (a browser printing a
+    PDF, say); on success move it to ``path`` (``os.replace``), on any error remove it."""
+    temporary = path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(3)}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a hidden temporary file (flushed to disk) and
+    ``os.replace``: ``path`` holds its old bytes or the new ones, never a part."""
+    with atomic_path(path) as temporary, temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def is_temporary(path: Path) -> bool:
+    """True for a hidden temporary file or folder left by an interrupted atomic write."""
+    return path.name.startswith(".") and _TMP_MARK in path.name
 
 
 def _make_parents(folder: Path) -> list[Path]:
@@ -264,8 +295,14 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def write_json(value: Any, path: Path) -> None:
     """Indented JSON with sorted keys, UTF-8, ending in a newline."""
-    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=_jsonable)
-    path.write_text(text + "\n", encoding="utf-8")
+    path.write_text(json_text(value), encoding="utf-8")
+
+
+def json_text(value: Any, sort_keys: bool = True) -> str:
+    """Indented JSON (keys sorted, or in insertion order), ending in a newline; numpy scalars,
+    tuples, sets and paths are written as plain JSON."""
+    text = json.dumps(value, indent=2, sort_keys=sort_keys, ensure_ascii=False, default=_jsonable)
+    return text + "\n"
 
 
 def _jsonable(value: Any) -> Any:
@@ -296,198 +333,92 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# --- the manifest ----------------------------------------------------------------------------
+# --- reading a folder back -------------------------------------------------------------------
 
 
-def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
-    """Installed versions of ``names`` (``"not installed"`` where missing), and Python's."""
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def project_root() -> Path:
-    """The folder that holds the ``sim`` package (the git checkout in development)."""
-    return Path(__file__).resolve().parents[2]
-
-
-def git_commit(where: Path | None = None) -> dict[str, Any]:
-    """The project's git commit and whether the work tree differs from it, when git knows.
-
-    Returns ``{"commit": "<sha>" or "unknown", "dirty": bool or None}``.
-    """
-    folder = where or project_root()
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *args],
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    if not commit:
-        return {"commit": "unknown", "dirty": None}
-    status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": None if status is None else bool(status)}
-
-
-def scenario_record(scenario: Scenario) -> dict[str, Any]:
-    """The scenario's identity: name, title, files (root first) with their hashes."""
-    return {
-        "name": scenario.name,
-        "title": scenario.title,
-        "sha256": scenario.digest,
-        "files": [
-            {"path": _display_path(Path(file)), "sha256": _file_hash(Path(file))}
-            for file in scenario.files
-        ],
-    }
-
-
-def parameters_record(scenario: Scenario) -> dict[str, Any]:
-    """Every resolved value with its source, file and range, and the scenario-given events."""
-    values: dict[str, Any] = {}
-    for path in sorted(scenario.values):
-        value = scenario.values[path]
-        entry: dict[str, Any] = {
-            "value": value.value,
-            "source": value.source,
-            "file": _display_path(Path(value.file)) if value.file else "",
-        }
-        if value.has_range:
-            entry["range"] = [value.low, value.high]
-        values[path] = entry
-    events = [
-        {key: item for key, item in vars(event).items() if item not in ("", None, ())}
-        for event in scenario.events
-    ]
-    return {"values": values, "events": events}
-
-
-def manifest(
-    *,
-    scenario: Scenario,
-    command: Sequence[str],
-    seed: int,
-    seeds: Sequence[int],
-    steps: int,
-    times: Timestamps,
-    run_id: str,
-    files: Mapping[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Everything needed to reproduce a results folder.
-
-    ``command`` is the command line that reproduces the folder; ``files`` maps the folder's
-    data files to their SHA-256; ``extra`` adds fields (e.g. a sweep's design).
-    """
-    record: dict[str, Any] = {
-        "manifest_version": 1,
-        "run_id": run_id,
-        "scenario": scenario_record(scenario),
-        "parameters": parameters_record(scenario),
-        "master_seed": seed,
-        "replicates": len(seeds),
-        "replicate_seeds": [int(value) for value in seeds],
-        "steps": steps,
-        "start": scenario.start,
-        "command": list(command),
-        "argv": list(sys.argv),
-        "packages": package_versions(),
-        "git": git_commit(),
-        "started": times.started,
-        "finished": times.finished,
-    }
-    if files is not None:
-        record["files"] = dict(files)
-    if extra:
-        record.update(extra)
-    return record
-
-
-def _file_hash(path: Path) -> str:
-    try:
-        return sha256_file(path)
-    except OSError:
-        return "unreadable"
-
-
-def _display_path(path: Path) -> str:
-    """A path relative to the project or the working directory when it lies inside one."""
-    resolved = path.resolve()
-    for base in (project_root(), Path.cwd().resolve()):
-        if resolved.is_relative_to(base):
-            return str(resolved.relative_to(base))
-    return str(resolved)
-
-
-# --- the results folder of ``csto run`` --------------------------------------------------------
-
-
-def write_replicates(
-    runs: ReplicateSet,
-    folder: Path,
-    *,
-    command: Sequence[str],
-    started: str,
-    csv: bool = False,
-    figures: bool = True,
-    force: bool = False,
-) -> Path:
-    """Write a replicate set's results folder atomically: ``timeseries.parquet`` (and
-    ``timeseries.csv`` with ``csv``), ``events.csv``, ``summary.csv``, ``figures/*.png`` and,
-    last, ``manifest.json`` with the hashes of the others (see ``docs/cli.md``)."""
-    with atomic_folder(folder, force) as work:
-        write_parquet(runs.timeseries, work / "timeseries.parquet")
-        if csv:
-            write_csv(runs.timeseries, work / "timeseries.csv")
-        write_csv(runs.events, work / "events.csv")
-        write_csv(runs.summary, work / "summary.csv")
-        if figures:
-            draw_figures(runs, work / "figures")
-        hashes = file_hashes(work)
-        record = manifest(
-            scenario=runs.scenario,
-            command=command,
-            seed=runs.master_seed,
-            seeds=runs.seeds,
-            steps=runs.steps,
-            times=Timestamps(started, now()),
-            run_id=folder.name,
-            files=hashes,
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The folder's manifest, or a FolderError saying why it is not a results folder."""
+    if not folder.exists():
+        raise FolderError(folder, f"no such folder (expected a results folder of {WRITERS})")
+    if not folder.is_dir():
+        raise FolderError(folder, f"not a folder (expected a results folder of {WRITERS})")
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise FolderError(
+            folder,
+            f"not a results folder (no manifest.json; expected a folder written by {WRITERS})",
         )
-        write_json(record, work / "manifest.json")
-    return folder
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FolderError(path, f"unreadable manifest ({reason(error)})") from None
+    if not isinstance(manifest, dict):
+        raise FolderError(path, "expected a JSON object")
+    return manifest
 
 
-def draw_figures(runs: ReplicateSet, folder: Path) -> None:
-    """Draw ``cohesion.png`` and ``members.png`` of a replicate set into ``folder``."""
-    from sim.report import figures  # matplotlib is slow to import: only when drawing
-
-    folder.mkdir(parents=True, exist_ok=True)
-    title = f"{runs.scenario.name}: {runs.replicates} replicates, seed {runs.master_seed}"
-    figures.save(
-        figures.plot_cohesion(figures.cohesion_band(runs.timeseries), title=title),
-        folder / "cohesion.png",
+def folder_kind(folder: Path, manifest: dict[str, Any]) -> str:
+    """The folder's kind: the manifest's ``kind``, else guessed from its files (a ``csto run``
+    manifest has none)."""
+    kind = manifest.get("kind")
+    if kind is not None:
+        if kind not in KINDS:
+            raise FolderError(
+                folder / "manifest.json",
+                f"kind: unknown kind {kind!r} (expected one of {', '.join(KINDS)})",
+            )
+        return str(kind)
+    if (folder / "design.parquet").exists() or (folder / "runs").is_dir():
+        return "sweep"
+    if (folder / "timeseries.parquet").exists() or (folder / "summary.csv").exists():
+        return "run"
+    raise FolderError(
+        folder,
+        "not a results folder (manifest.json has no kind, and there is neither "
+        "timeseries.parquet nor design.parquet)",
     )
-    figures.save(
-        figures.plot_members(
-            figures.member_bands(runs.timeseries),
-            figures.event_marks(runs.events, runs.replicates),
-            title=title,
-            exit_threshold=float(runs.scenario["mechanisms.exit_threshold"]),
-        ),
-        folder / "members.png",
-    )
+
+
+def read(folder: str | Path) -> RunFolder | ThresholdFolder | SweepFolder:
+    """Read and check a results folder of any kind (see each kind's reader); every problem is
+    a :class:`FolderError` naming the file and what was expected."""
+    from sim.results import compare, run, sweep, threshold  # each kind reads its own
+
+    path = Path(folder)
+    manifest = read_manifest(path)
+    kind = folder_kind(path, manifest)
+    if kind == "run":
+        return run.read_run(path, manifest)
+    if kind == "compare":
+        return compare.read_comparison(path, manifest)
+    if kind == "threshold":
+        return threshold.read_threshold(path, manifest)
+    return sweep.read_sweep_folder(path, manifest)
+
+
+def read_table(path: Path, needed: Sequence[str]) -> pd.DataFrame:
+    """A parquet or CSV file of a results folder, with at least the columns ``needed``."""
+    if not path.is_file():
+        raise FolderError(path, "missing (expected in a results folder of its kind)")
+    try:
+        if path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, keep_default_na=True)
+    except (OSError, ValueError, pa.ArrowException, pd.errors.ParserError) as error:
+        raise FolderError(path, f"unreadable ({reason(error)})") from None
+    require_columns(frame, needed, path)
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, needed: Sequence[str], path: Path) -> None:
+    """A FolderError naming the columns of ``needed`` that ``frame`` (read from ``path``) lacks."""
+    missing = [column for column in needed if column not in frame.columns]
+    if missing:
+        raise FolderError(path, f"missing column(s) {', '.join(missing)}")
+
+
+def reason(error: BaseException) -> str:
+    """An error's message on one short line."""
+    text = " ".join(str(error).split())
+    return text[:160] or type(error).__name__

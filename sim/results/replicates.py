@@ -4,8 +4,8 @@
 per-replicate seeds come from :func:`sim.model.draws.derive_seeds` before any run starts, so
 replicate ``r`` is the same run however the work is done (one process, many, or the batch engine).
 
-The statistics a results table or a figure shows over replicates (:func:`describe`,
-:func:`member_outcomes`, :func:`freezes`) are computed here, apart from any drawing or printing.
+What a run's summary shows over replicates (:func:`member_outcomes`, :func:`freezes`) is
+computed here (with :func:`sim.stats.describe`), apart from any drawing or printing.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.engine import replicate_tables, simulate
+from sim.engine import BatchResult, simulate
 from sim.model.draws import derive_seeds
 from sim.model.events import COLUMNS as EVENT_COLUMNS
-from sim.results.run import TIMESERIES_COLUMNS
+from sim.results.outcomes import summary_table
+from sim.results.run import TIMESERIES_COLUMNS, timeseries_table
 from sim.scenario import Scenario, load, schema
+from sim.stats import describe
 
 #: Replicates run together by the batch engine between two progress reports.
 CHUNK = 50
@@ -34,8 +35,6 @@ Progress = Callable[[int, int], None]
 #: Columns that say which run a row belongs to, first in every table of a replicate set.
 ID_COLUMNS = ("scenario", "replicate", "seed")
 
-#: Confidence level of every interval shown over replicates.
-LEVEL = 0.95
 #: The event kind of a member freezing its participation.
 FREEZE = "participation_frozen"
 
@@ -65,6 +64,36 @@ class ReplicateSet:
     @property
     def start(self) -> str:
         return self.scenario.start
+
+
+def replicate_tables(
+    batch: BatchResult, scenario: str, first_replicate: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The batch's time series, events and summary as replicate tables.
+
+    Each table starts with ``scenario``, ``replicate`` (``first_replicate`` + the run's index)
+    and ``seed``, then the columns of :data:`sim.results.run.TIMESERIES_COLUMNS`,
+    :data:`sim.model.events.COLUMNS` and the summary's outcomes; the batch needs its time
+    series and events recorded.
+    """
+    if batch.events is None:
+        raise ValueError("replicate tables need simulate(..., timeseries=True, events=True)")
+
+    def identified(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+        run = frame["run"].to_numpy(np.int64)
+        table = frame.drop(columns="run")[list(columns)]
+        table.insert(0, "seed", batch.seeds[run])
+        table.insert(0, "replicate", run + first_replicate)
+        table.insert(0, "scenario", scenario)
+        return table
+
+    summary = summary_table(batch)
+    columns = [column for column in summary.columns if column not in ("run", "seed")]
+    return (
+        identified(timeseries_table(batch), TIMESERIES_COLUMNS),
+        identified(batch.events, EVENT_COLUMNS),
+        identified(summary, columns),
+    )
 
 
 def run_replicates(
@@ -132,28 +161,6 @@ def _summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- statistics over replicates --------------------------------------------------------------
-
-
-def describe(frame: pd.DataFrame, column: str, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Mean of ``column`` over replicates, with its 95% confidence interval and spread.
-
-    Columns: ``by``..., ``n``, ``mean``, ``ci_low``, ``ci_high`` (Student's t interval of the
-    mean; NaN for a single replicate), ``low``, ``high`` (the 2.5th and 97.5th percentiles: the
-    range of the middle 95% of replicates). One row per group of ``by`` (one row if empty).
-    """
-    groups = list(by)
-    keys = groups or ["_all"]
-    grouped = (frame if groups else frame.assign(_all=0)).groupby(keys, sort=True)[column]
-    table = grouped.agg(["count", "mean", "std"]).reset_index()
-    table["low"] = grouped.quantile(0.025).to_numpy()
-    table["high"] = grouped.quantile(0.975).to_numpy()
-    count = table["count"].to_numpy(dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + LEVEL / 2, count - 1) * table["std"].to_numpy() / np.sqrt(count)
-    table["ci_low"] = table["mean"] - half
-    table["ci_high"] = table["mean"] + half
-    table = table.rename(columns={"count": "n"})
-    return table[[*groups, "n", "mean", "ci_low", "ci_high", "low", "high"]]
 
 
 def freezes(runs: ReplicateSet) -> pd.DataFrame:

@@ -1,16 +1,30 @@
-"""What a run returns: a time series per step and member, an event log, a per-run summary."""
+"""What a run returns: a time series per step and member, an event log, a per-run summary.
+
+Also the tables of one run, or of every run, of a batch (:class:`sim.engine.BatchResult`):
+:func:`timeseries_table` and :func:`run_result`; and the results folder of ``csto run``, its
+writer (:func:`write_replicates`) and its reader (:func:`read_run`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 
 from sim.model.events import COLUMNS as EVENT_COLUMNS
 from sim.model.events import Event
+from sim.results import provenance
+from sim.results.folder import FileContent, FolderError, read_table, write_folder
+from sim.results.outcomes import REGISTRY, SUMMARY
 from sim.scenario import month_label, schema
+
+if TYPE_CHECKING:
+    from sim.engine import BatchResult
+    from sim.results.replicates import ReplicateSet
 
 #: Columns of the time series, one row per step and member; Russia's and the alliance's
 #: values repeat on each member's row.
@@ -31,14 +45,10 @@ MEMBER_COLUMNS = (
 TIMESERIES_COLUMNS = ("step", "date", "member", *ALLIANCE_COLUMNS, *MEMBER_COLUMNS)
 
 
-#: Event kinds counted in the summary, and the summary's name for each count.
+#: Event kinds counted in the summary, and the summary's name for each count (the registry's
+#: counts of events).
 COUNTED_EVENTS = {
-    "drill_held": "drills_held",
-    "drill_cancelled": "drills_cancelled",
-    "appeal_answered": "appeals_answered",
-    "appeal_ignored": "appeals_ignored",
-    "coercion": "coercions",
-    "clash": "clashes",
+    str(outcome.event): outcome.name for outcome in REGISTRY.group(SUMMARY) if outcome.event
 }
 
 
@@ -94,7 +104,9 @@ def events_frame(events: list[Event]) -> pd.DataFrame:
 
 
 def summarise(timeseries: pd.DataFrame, events: pd.DataFrame) -> dict[str, Any]:
-    """Per-run summary from the time series and the events (the same for both engines)."""
+    """Per-run summary from the time series and the events of one Mesa run: the outcomes of the
+    registry's ``summary`` group, in a summary's order (equal to
+    :func:`sim.results.outcomes.summary_table` of the same run)."""
     alliance = timeseries.drop_duplicates("step").set_index("step")
     cohesion = alliance["cohesion"]
     final_step = int(alliance.index.max())
@@ -132,6 +144,158 @@ def _member_order(column: pd.Series) -> pd.Series:
     return column
 
 
-def empty_like_timeseries() -> pd.DataFrame:
-    """An empty time-series table with the right columns."""
-    return pd.DataFrame({column: np.array([]) for column in TIMESERIES_COLUMNS})
+# --- a batch's runs as tables ----------------------------------------------------------------
+
+
+def timeseries_table(batch: BatchResult, run: int | None = None) -> pd.DataFrame:
+    """The time series of a batch (one row per run, step and member; ``run`` first), or of one
+    of its runs; the batch needs its time series recorded."""
+    if batch.series is None:
+        raise ValueError("time series were not recorded: simulate(..., timeseries=True)")
+    members = len(schema.MEMBERS)
+    runs = np.arange(len(batch.seeds)) if run is None else np.array([run])
+    steps = batch.steps + 1
+    step_index = np.tile(np.repeat(np.arange(steps), members), len(runs))
+    member_index = np.tile(np.arange(members), len(runs) * steps)
+    dates = np.array([step_date(batch.start, s) for s in range(steps)], dtype=object)
+    columns: dict[str, Any] = {
+        "run": np.repeat(runs, steps * members),
+        "step": step_index.astype(np.int64),
+        "date": dates[step_index],
+        "member": np.array(schema.MEMBERS, dtype=object)[member_index],
+    }
+    for name in ALLIANCE_COLUMNS:
+        columns[name] = batch.series[name][runs].repeat(members, axis=-1).reshape(-1)
+    for name in MEMBER_COLUMNS:
+        columns[name] = batch.series[name][runs].reshape(-1)
+    frame = pd.DataFrame(columns)
+    frame["frozen"] = frame["frozen"].astype(bool)
+    return frame[["run", *TIMESERIES_COLUMNS]]
+
+
+def run_result(batch: BatchResult, run: int) -> RunResult:
+    """One run of a batch as a :class:`RunResult`, comparable with ``sim.run`` (the batch needs
+    its time series and events recorded)."""
+    if batch.events is None:
+        raise ValueError("events were not recorded: simulate(..., events=True)")
+    series = timeseries_table(batch, run).drop(columns="run").reset_index(drop=True)
+    log = batch.events[batch.events["run"] == run].drop(columns="run").reset_index(drop=True)
+    return RunResult(
+        scenario=batch.scenario.name,
+        seed=int(batch.seeds[run]),
+        start=batch.start,
+        steps=batch.steps,
+        timeseries=series,
+        events=log,
+        summary=summarise(series, log),
+    )
+
+
+# --- the results folder of ``csto run`` --------------------------------------------------------
+
+
+def write_replicates(
+    runs: ReplicateSet,
+    folder: Path,
+    *,
+    command: Sequence[str],
+    started: str,
+    csv: bool = False,
+    figures: bool = True,
+    force: bool = False,
+) -> Path:
+    """Write a replicate set's results folder atomically: ``timeseries.parquet`` (and
+    ``timeseries.csv`` with ``csv``), ``events.csv``, ``summary.csv``, ``figures/*.png`` and,
+    last, ``manifest.json`` with the hashes of the others (see ``docs/cli.md``)."""
+    files: dict[str, FileContent] = {"timeseries.parquet": runs.timeseries}
+    if csv:
+        files["timeseries.csv"] = runs.timeseries
+    files["events.csv"] = runs.events
+    files["summary.csv"] = runs.summary
+    if figures:
+        files["figures"] = lambda path: draw_figures(runs, path)
+
+    def manifest(hashes: dict[str, str]) -> dict[str, Any]:
+        return provenance.manifest(
+            scenario=runs.scenario,
+            command=command,
+            seed=runs.master_seed,
+            seeds=runs.seeds,
+            steps=runs.steps,
+            times=provenance.Timestamps(started, provenance.now()),
+            run_id=folder.name,
+            files=hashes,
+        )
+
+    return write_folder(folder, files, force=force, manifest=manifest)
+
+
+def draw_figures(runs: ReplicateSet, folder: Path) -> None:
+    """Draw ``cohesion.png`` and ``members.png`` of a replicate set into ``folder``."""
+    from sim.report import figures  # matplotlib is slow to import: only when drawing
+    from sim.report.run import cohesion_band, event_marks, member_bands
+
+    folder.mkdir(parents=True, exist_ok=True)
+    title = f"{runs.scenario.name}: {runs.replicates} replicates, seed {runs.master_seed}"
+    figures.save(
+        figures.plot_cohesion(cohesion_band(runs.timeseries), title=title),
+        folder / "cohesion.png",
+    )
+    figures.save(
+        figures.plot_members(
+            member_bands(runs.timeseries),
+            event_marks(runs.events, runs.replicates),
+            title=title,
+            exit_threshold=float(runs.scenario["mechanisms.exit_threshold"]),
+        ),
+        folder / "members.png",
+    )
+
+
+#: Columns a report needs from each table of a run folder (others are read if present).
+TIMESERIES_NEEDED: Final = (
+    "replicate",
+    "step",
+    "date",
+    "member",
+    "capacity",
+    "cohesion",
+    "alignment",
+    "trust",
+    "dependence",
+)
+SUMMARY_NEEDED: Final = ("replicate", "initial_cohesion", "final_cohesion", "min_cohesion")
+EVENTS_NEEDED: Final = ("replicate", *EVENT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A ``csto run`` or ``csto compare`` results folder read back (``kind`` says which)."""
+
+    path: Path
+    kind: str
+    manifest: dict[str, Any]
+    timeseries: pd.DataFrame
+    events: pd.DataFrame
+    summary: pd.DataFrame
+
+    @property
+    def start(self) -> str:
+        return str(self.manifest.get("start") or str(self.timeseries["date"].iloc[0])[:7])
+
+    @property
+    def replicates(self) -> int:
+        return int(self.summary["replicate"].nunique())
+
+
+def read_run(path: Path, manifest: dict[str, Any], kind: str = "run") -> RunFolder:
+    """A run folder (or, with ``kind="compare"``, a comparison's, whose tables start with
+    ``scenario``): time series, events and summary, checked."""
+    extra = ("scenario",) if kind == "compare" else ()
+    timeseries = read_table(path / "timeseries.parquet", (*extra, *TIMESERIES_NEEDED))
+    events = read_table(path / "events.csv", (*extra, *EVENTS_NEEDED))
+    summary = read_table(path / "summary.csv", (*extra, *SUMMARY_NEEDED))
+    if timeseries.empty or summary.empty:
+        empty = "timeseries.parquet" if timeseries.empty else "summary.csv"
+        raise FolderError(path / empty, "no rows (expected one row per replicate or more)")
+    return RunFolder(path, kind, manifest, timeseries, events, summary)

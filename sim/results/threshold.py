@@ -7,7 +7,12 @@ batch engine receives, for every run, the overrides of :func:`constant_capacity_
 not clipped. Scenario-given events still happen as written (a ``mobilisation_shock`` event
 still lowers capacity from its month on). Every capacity is run with the same replicate seeds
 (common random numbers), so the replicate mean is a deterministic function of ``c`` that
-:func:`sim.report.analysis.critical_capacity` can bracket and hand to a root finder.
+:func:`critical_capacity` brackets and hands to a root finder (Brent's method), with a
+percentile bootstrap over replicates for its 95% interval.
+
+Its results folder holds every replicate's outcome on the capacity grid (:func:`curve_table`)
+and the capacities the root finder tried: :func:`write_threshold` writes it,
+:func:`read_threshold` reads it back.
 
 >>> from sim.scenario import load
 >>> outcome = capacity_outcome(load("baseline-2022"), [1, 2, 3], "cohesion", steps=6)
@@ -17,37 +22,34 @@ still lowers capacity from its month on). Every capacity is run with the same re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy import optimize
 
-from sim.engine import simulate
-from sim.report.analysis import FloatArray, Outcome
-from sim.scenario import Scenario, schema
+from sim.engine import BatchResult, simulate
+from sim.results import provenance
+from sim.results.folder import FolderError, new_run_id, read_table, results_folder, write_folder
+from sim.results.outcomes import EVENTS, REGISTRY, SERIES, THRESHOLD
+from sim.scenario import Scenario
+from sim.stats import bootstrap_means, describe
 
-#: Outcome names ``csto threshold --outcome`` accepts, with the column they are read from.
-OUTCOMES: Final[dict[str, str]] = {
-    "cohesion": "final_cohesion",
-    "final_cohesion": "final_cohesion",
-    "min_cohesion": "min_cohesion",
-    "freeze": "froze",
-    **{f"alignment_{name}": f"final_alignment_{name}" for name in schema.MEMBERS},
-    **{f"freeze_{name}": f"froze_{name}" for name in schema.MEMBERS},
-}
-
+FloatArray = npt.NDArray[np.float64]
 
 #: Most runs the batch engine holds at once (memory grows with runs x months).
 BATCH_RUNS: Final = 20_000
 
 
 def outcome_column(name: str) -> str:
-    """The column an outcome name stands for; ValueError naming the choices if unknown."""
-    if name in OUTCOMES:
-        return OUTCOMES[name]
-    raise ValueError(f"unknown outcome '{name}' (expected one of {', '.join(OUTCOMES)})")
+    """The registry's name of an outcome of the ``threshold`` group (given in any case, or by
+    an alias such as ``cohesion``); a ValueError naming the choices if it is not one."""
+    return REGISTRY.get(name, THRESHOLD).name
 
 
 def constant_capacity_scenario(scenario: Scenario) -> Scenario:
@@ -68,27 +70,22 @@ def constant_capacity_overrides(capacities: npt.ArrayLike) -> dict[str, npt.Arra
     }
 
 
-def outcome_values(outcomes: pd.DataFrame, column: str) -> FloatArray:
-    """One outcome per run from :meth:`sim.engine.BatchResult.outcomes` (derived ones too)."""
-    if column == "froze":
-        result: FloatArray = (outcomes["first_freeze_step"].to_numpy() >= 0).astype(np.float64)
-        return result
-    if column.startswith("froze_"):
-        member = column.removeprefix("froze_")
-        steps = outcomes[f"freeze_step_{member}"].to_numpy()
-        return (steps >= 0).astype(np.float64)
-    return outcomes[column].to_numpy(np.float64)
+def outcome_values(batch: BatchResult, column: str) -> FloatArray:
+    """One outcome per run of a batch, as numbers (a share's 0/1 as 0.0/1.0)."""
+    values: FloatArray = REGISTRY.get(column).values(batch).astype(np.float64)
+    return values
 
 
 def capacity_outcome(
     scenario: Scenario, seeds: Sequence[int], outcome: str, steps: int | None = None
-) -> Outcome:
+) -> CapacityOutcome:
     """A function of capacities returning each replicate's outcome: shape (capacities, seeds).
 
     Runs every (capacity, seed) pair on the vectorised engine, in batches of at most
     :data:`BATCH_RUNS` runs (a run's result does not depend on its batch).
     """
     column = outcome_column(outcome)
+    needs = REGISTRY.get(column).needs
     constant = constant_capacity_scenario(scenario)
     seed_array = np.asarray(seeds, dtype=np.uint64)
     replicates = len(seed_array)
@@ -105,8 +102,321 @@ def capacity_outcome(
                 all_seeds[start:stop],
                 overrides=constant_capacity_overrides(all_capacities[start:stop]),
                 steps=steps,
+                timeseries=SERIES in needs,
+                events=EVENTS in needs,
             )
-            values[start:stop] = outcome_values(batch.outcomes(), column)
+            values[start:stop] = outcome_values(batch, column)
         return values.reshape(len(points), replicates)
 
     return evaluate
+
+
+# --- the critical capacity ------------------------------------------------------------------
+
+#: Per-replicate outcome at each of some capacities: ``f(capacities) -> (len(capacities), R)``.
+CapacityOutcome = Callable[[FloatArray], FloatArray]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Where the replicate-mean outcome crosses ``level`` as capacity varies.
+
+    ``critical`` is None when the mean stays on one side of the level over ``[low, high]``.
+    ``ci_low``/``ci_high`` bound the percentile-bootstrap 95% interval (NaN where the bootstrap
+    samples do not cross within the range: see ``bootstrap_missing``).
+    """
+
+    level: float
+    low: float
+    high: float
+    critical: float | None
+    ci_low: float
+    ci_high: float
+    bracket: tuple[float, float] | None
+    crossings: int
+    grid: FloatArray
+    values: FloatArray
+    """Per-replicate outcome on ``grid``: shape ``(len(grid), replicates)``."""
+    evaluations: list[tuple[float, float]]
+    """Capacities the root finder tried, with the replicate mean at each."""
+    bootstrap: int
+    bootstrap_missing: int
+    interpolated: float | None
+    """The crossing of the mean curve on ``grid`` by linear interpolation (a check on
+    ``critical``)."""
+
+    @property
+    def mean(self) -> FloatArray:
+        result: FloatArray = self.values.mean(axis=1)
+        return result
+
+    @property
+    def replicates(self) -> int:
+        return int(self.values.shape[1])
+
+
+def last_crossing(grid: FloatArray, curves: FloatArray, level: float) -> FloatArray:
+    """Where each curve (rows of ``curves``, sampled on ``grid``) last crosses ``level``.
+
+    "Last" means the highest capacity: scanning down from full capacity, the first place the
+    outcome reaches the level. Linear interpolation between grid points; NaN for a curve that
+    never crosses. Vectorised over rows.
+
+    >>> last_crossing(np.array([0.0, 1.0]), np.array([[0.0, 1.0], [0.6, 0.9]]), 0.5)
+    array([0.5, nan])
+    """
+    curves = np.atleast_2d(curves)
+    above = curves >= level
+    change = above[:, :-1] != above[:, 1:]
+    has = change.any(axis=1)
+    index = change.shape[1] - 1 - np.argmax(change[:, ::-1], axis=1)
+    rows = np.arange(curves.shape[0])
+    left, right = curves[rows, index], curves[rows, index + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.where(right != left, (level - left) / (right - left), 0.0)
+    crossing = grid[index] + fraction * (grid[index + 1] - grid[index])
+    result: FloatArray = np.where(has, crossing, np.nan)
+    return result
+
+
+def critical_capacity(
+    outcome: CapacityOutcome,
+    level: float,
+    low: float = 0.0,
+    high: float = 1.0,
+    grid_points: int = 21,
+    refine_points: int = 41,
+    xtol: float = 1e-4,
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> Threshold:
+    """Find the capacity at which the replicate mean of ``outcome`` crosses ``level``.
+
+    1. *Bracket*: evaluate every replicate on ``grid_points`` capacities from ``low`` to
+       ``high`` and take the highest pair of neighbours between which the mean crosses.
+    2. *Root*: :func:`scipy.optimize.brentq` on the replicate mean inside that bracket (each
+       evaluation runs every replicate at one capacity with the same seeds, so the mean is a
+       deterministic function of capacity).
+    3. *Interval*: evaluate every replicate on ``refine_points`` capacities around the
+       bracket; resample the replicates with replacement ``bootstrap`` times (numpy Generator
+       seeded with ``seed``), find where each resampled mean curve crosses (linear
+       interpolation on the grid) and take the 2.5th and 97.5th percentiles.
+    """
+    coarse = np.linspace(low, high, grid_points)
+    coarse_values = np.asarray(outcome(coarse), dtype=np.float64)
+    mean = coarse_values.mean(axis=1)
+    above = mean >= level
+    changes = np.flatnonzero(above[:-1] != above[1:])
+    if len(changes) == 0:
+        return Threshold(
+            level=level,
+            low=low,
+            high=high,
+            critical=None,
+            ci_low=np.nan,
+            ci_high=np.nan,
+            bracket=None,
+            crossings=0,
+            grid=coarse,
+            values=coarse_values,
+            evaluations=[],
+            bootstrap=0,
+            bootstrap_missing=0,
+            interpolated=None,
+        )
+    index = int(changes[-1])
+    a, b = float(coarse[index]), float(coarse[index + 1])
+    evaluations: list[tuple[float, float]] = []
+
+    def gap(capacity: float) -> float:
+        value = float(np.asarray(outcome(np.array([capacity])), dtype=np.float64)[0].mean())
+        evaluations.append((capacity, value))
+        return value - level
+
+    fa, fb = mean[index] - level, mean[index + 1] - level
+    if fa == 0.0:
+        root = a
+    elif fb == 0.0:
+        root = b
+    else:
+        root = float(optimize.brentq(gap, a, b, xtol=xtol))
+    spacing = coarse[1] - coarse[0]
+    fine = np.linspace(max(low, a - spacing), min(high, b + spacing), refine_points)
+    fine_values = np.asarray(outcome(fine), dtype=np.float64)
+    grid, order = np.unique(np.concatenate([coarse, fine]), return_index=True)
+    values = np.concatenate([coarse_values, fine_values])[order]
+    crossings = np.concatenate(
+        [last_crossing(grid, means, level) for means in bootstrap_means(values, bootstrap, seed)]
+    )
+    missing = int(np.isnan(crossings).sum())
+    found = crossings[~np.isnan(crossings)]
+    ci_low, ci_high = (
+        (float(np.quantile(found, 0.025)), float(np.quantile(found, 0.975)))
+        if len(found)
+        else (np.nan, np.nan)
+    )
+    interpolated = float(last_crossing(grid, values.mean(axis=1)[np.newaxis, :], level)[0])
+    return Threshold(
+        level=level,
+        low=low,
+        high=high,
+        critical=root,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        bracket=(a, b),
+        crossings=len(changes),
+        grid=grid,
+        values=values,
+        evaluations=evaluations,
+        bootstrap=bootstrap,
+        bootstrap_missing=missing,
+        interpolated=interpolated,
+    )
+
+
+def threshold_curve(result: Threshold) -> pd.DataFrame:
+    """The replicate-mean outcome against capacity, with its 95% interval and middle 95%."""
+    frame = pd.DataFrame(
+        {
+            "capacity": np.repeat(result.grid, result.replicates),
+            "value": result.values.reshape(-1),
+        }
+    )
+    return curve_band(frame)
+
+
+def curve_band(curve: pd.DataFrame) -> pd.DataFrame:
+    """The band over replicates of a curve table (``capacity``, ``value``; a threshold
+    folder's ``curve.parquet``): :func:`sim.stats.describe` by capacity."""
+    table: pd.DataFrame = describe(curve, "value", by=["capacity"])
+    return table
+
+
+# --- the results folder of ``csto threshold`` --------------------------------------------------
+
+
+def threshold_folder(
+    out: Path, scenario: str, outcome: str, level: float, seed: int, replicates: int, steps: int
+) -> Path:
+    """``out/<scenario>/seed<N>-r<R>-t<T>-threshold-<outcome>-<level>``."""
+    tag = f"threshold-{outcome}-{level:g}"
+    return results_folder(out, scenario, new_run_id(seed, replicates, steps, tag=tag))
+
+
+def curve_table(found: Threshold, seeds: Sequence[int]) -> pd.DataFrame:
+    """Every replicate's outcome at every capacity of the grid: the data behind the curve
+    (``curve.parquet``: ``capacity``, ``replicate``, ``seed``, ``value``)."""
+    count = len(found.grid)
+    return pd.DataFrame(
+        {
+            "capacity": np.repeat(found.grid, found.replicates),
+            "replicate": np.tile(np.arange(found.replicates, dtype=np.int64), count),
+            "seed": np.tile(np.asarray(seeds, dtype=np.uint64), count),
+            "value": found.values.reshape(-1),
+        }
+    )
+
+
+def threshold_record(
+    found: Threshold,
+    scenario: Scenario,
+    outcome: str,
+    column: str,
+    grid: int,
+    sentence: str,
+) -> dict[str, Any]:
+    """The manifest fields of a threshold folder: the outcome (as given, and its registry
+    name), the level and what the root finder found."""
+
+    def number(value: float | None) -> float | None:
+        return None if value is None or not math.isfinite(value) else float(value)
+
+    return {
+        "kind": "threshold",
+        "outcome": outcome,
+        "outcome_column": column,
+        "level": found.level,
+        "capacity_path": "constant: shape=constant, initial=c, drain/shock/recovery 0, "
+        "floor 0, ceiling 1 (sim.results.threshold.constant_capacity_overrides)",
+        "threshold": {
+            "critical": number(found.critical),
+            "ci_low": number(found.ci_low),
+            "ci_high": number(found.ci_high),
+            "interpolated": number(found.interpolated),
+            "bracket": list(found.bracket) if found.bracket else None,
+            "crossings": found.crossings,
+            "low": found.low,
+            "high": found.high,
+            "grid_points": grid,
+            "bootstrap": found.bootstrap,
+            "bootstrap_missing": found.bootstrap_missing,
+            "method": "bracket on an even grid, scipy.optimize.brentq on the replicate mean; "
+            "percentile bootstrap over replicates on a refined grid",
+            "sentence": sentence,
+            "scenario": scenario.name,
+        },
+    }
+
+
+def write_threshold(
+    found: Threshold,
+    folder: Path,
+    *,
+    scenario: Scenario,
+    seed: int,
+    seeds: Sequence[int],
+    steps: int,
+    outcome: str,
+    grid: int,
+    sentence: str,
+    command: Sequence[str],
+    started: str,
+    force: bool = False,
+) -> Path:
+    """Write a threshold's results folder atomically: ``curve.parquet``, ``evaluations.csv``
+    and, last, ``manifest.json`` (with :func:`threshold_record`)."""
+    column = outcome_column(outcome)
+    extra = threshold_record(found, scenario, outcome, column, grid, sentence)
+
+    def manifest(hashes: dict[str, str]) -> dict[str, Any]:
+        return provenance.manifest(
+            scenario=scenario,
+            command=command,
+            seed=seed,
+            seeds=seeds,
+            steps=steps,
+            times=provenance.Timestamps(started, provenance.now()),
+            run_id=folder.name,
+            files=hashes,
+            extra=extra,
+        )
+
+    files = {
+        "curve.parquet": curve_table(found, seeds),
+        "evaluations.csv": pd.DataFrame(found.evaluations, columns=["capacity", "mean"]),
+    }
+    return write_folder(folder, files, force=force, manifest=manifest)
+
+
+CURVE_NEEDED: Final = ("capacity", "replicate", "value")
+
+
+@dataclass(frozen=True)
+class ThresholdFolder:
+    """A ``csto threshold`` results folder read back."""
+
+    path: Path
+    manifest: dict[str, Any]
+    curve: pd.DataFrame
+    evaluations: pd.DataFrame
+    kind: str = "threshold"
+
+
+def read_threshold(path: Path, manifest: dict[str, Any]) -> ThresholdFolder:
+    """A threshold folder: the outcome of every replicate on the capacity grid."""
+    curve = read_table(path / "curve.parquet", CURVE_NEEDED)
+    evaluations = read_table(path / "evaluations.csv", ("capacity", "mean"))
+    for key in ("outcome", "level", "threshold"):
+        if key not in manifest:
+            raise FolderError(path / "manifest.json", f"{key}: missing (a threshold manifest)")
+    return ThresholdFolder(path, manifest, curve, evaluations)

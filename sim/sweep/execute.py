@@ -34,6 +34,8 @@ import psutil
 import pyarrow.parquet as pq
 
 from sim.model.draws import derive_seeds
+from sim.results import provenance
+from sim.results.folder import write_atomic
 from sim.sweep import design as design_module
 from sim.sweep import store
 from sim.sweep.spec import SweepError, SweepSpec, definition_digest
@@ -396,8 +398,8 @@ def run_sweep(
     summary = SweepSummary(folder=folder, manifest={}, runs=total_runs, chunks=layout.count)
     session: dict[str, Any] = {
         "command": command,
-        "started": store.now(),
-        "git_commit": store.git_state()["commit"],
+        "started": provenance.now(),
+        "git_commit": provenance.git_commit()["commit"],
     }
     manifest: dict[str, Any] = {}
     cancel = True
@@ -417,8 +419,8 @@ def run_sweep(
         store.remove_temporaries(folder)
         if not (folder / store.DESIGN).is_file():
             table = store.design_table(spec.paths, matrix)
-            store.write_atomic(folder / store.DESIGN, store.encode_table(table))
-        store.write_json(folder / store.MANIFEST, manifest)
+            write_atomic(folder / store.DESIGN, store.encode_table(table))
+        store.write_manifest(folder, manifest)
         if progress is not None:
             progress(runs_done, total_runs)
         for path in store.chunk_files(folder):  # chunks of earlier sessions
@@ -462,29 +464,29 @@ def run_sweep(
         cancel = False
     except KeyboardInterrupt:
         if manifest:
-            session["ended"] = store.now()
+            session["ended"] = provenance.now()
             session["status"] = "interrupted"
-            store.write_json(folder / store.MANIFEST, manifest)
+            store.write_manifest(folder, manifest)
         present = len(store.done_chunks(folder, layout, timeseries))
         raise SweepInterrupted(folder, present, layout.count) from None
     except BaseException:
         if manifest:
-            session["ended"] = store.now()
+            session["ended"] = provenance.now()
             session["status"] = "failed"
-            store.write_json(folder / store.MANIFEST, manifest)
+            store.write_manifest(folder, manifest)
         raise
     finally:
         if backend is not None:
             backend.close(cancel)
     summary.seconds = time.perf_counter() - clock
-    session["ended"] = store.now()
+    session["ended"] = provenance.now()
     session["status"] = "complete" if summary.complete else "incomplete"
     session["chunks_run"] = summary.chunks_run
     manifest["complete"] = summary.complete
     manifest["finished"] = session["ended"] if summary.complete else None
     manifest["ok"] = summary.present - summary.failed
     manifest["failed"] = summary.failed
-    store.write_json(folder / store.MANIFEST, manifest)
+    store.write_manifest(folder, manifest)
     summary.manifest = manifest
     return summary
 
@@ -520,7 +522,7 @@ def _new_manifest(
     command: str | None,
     timeseries: bool,
 ) -> dict[str, Any]:
-    git = store.git_state()
+    git = provenance.git_commit()
     scenario = spec.scenario
     return {
         "kind": "sweep",
@@ -552,11 +554,11 @@ def _new_manifest(
         "start": scenario.start,
         "outcomes": list(spec.outcomes),
         "timeseries": timeseries,
-        "versions": store.package_versions(),
+        "versions": store.sweep_versions(),
         "git_commit": git["commit"],
         "git": git,
         "command": command,
-        "started": store.now(),
+        "started": provenance.now(),
         "finished": None,
         "complete": False,
         "ok": None,

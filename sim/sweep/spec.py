@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from sim.results.outcomes import REGISTRY, SWEEP, UnknownOutcome, member_families, sweep_names
 from sim.scenario import Scenario, ScenarioError, load, locate, schema, tomlfile
 from sim.scenario.tomlfile import TomlFile, did_you_mean
 
@@ -44,35 +45,12 @@ TOP_KEYS: Final = (
 DESIGN_KEYS: Final = ("method", "samples", "second_order", "levels")
 PARAMETER_KEYS: Final = ("low", "high", "levels")
 
-#: Outcome columns a sweep can keep, one value per run, in the order they are written.
-OUTCOME_COLUMNS: Final = (
-    "initial_cohesion",
-    "final_cohesion",
-    "min_cohesion",
-    "first_freeze_step",
-    "first_freeze_member",
-    "drills_cancelled",
-    *(f"final_alignment_{name}" for name in schema.MEMBERS),
-    *(f"freeze_step_{name}" for name in schema.MEMBERS),
-)
-#: Names that stand for several outcome columns in a sweep file's ``outcomes`` list.
-OUTCOME_GROUPS: Final = {
-    "final_alignment": tuple(f"final_alignment_{name}" for name in schema.MEMBERS),
-    "freeze_step": tuple(f"freeze_step_{name}" for name in schema.MEMBERS),
-}
-#: Outcomes whose value must be a finite number in a successful run.
-FLOAT_OUTCOMES: Final = (
-    "initial_cohesion",
-    "final_cohesion",
-    "min_cohesion",
-    *(f"final_alignment_{name}" for name in schema.MEMBERS),
-)
-#: Integer outcomes (null in a failed run).
-INT_OUTCOMES: Final = (
-    "first_freeze_step",
-    "drills_cancelled",
-    *(f"freeze_step_{name}" for name in schema.MEMBERS),
-)
+#: Outcome columns a sweep can keep, one value per run, in the order they are written (the
+#: registry's ``sweep`` group; all of them unless a sweep file chooses).
+OUTCOME_COLUMNS: Final = sweep_names()
+#: Names that stand for several outcome columns in a sweep file's ``outcomes`` list: a member
+#: outcome's name without the member (``final_alignment``) stands for every member's.
+OUTCOME_FAMILIES: Final = member_families(REGISTRY.group(SWEEP))
 
 MAX_SEED: Final = 2**63 - 1
 MAX_STEPS: Final = int(schema.TOP_FIELDS["horizon_months"].high)
@@ -579,14 +557,14 @@ def _outcomes(where: str, value: Any, line: int | None) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(x, str) for x in value):
         raise SweepError(where, "outcomes", "expected a list of outcome names", line)
     chosen: set[str] = set()
-    known = (*OUTCOME_COLUMNS, *OUTCOME_GROUPS)
     for name in value:
-        if name in OUTCOME_GROUPS:
-            chosen.update(OUTCOME_GROUPS[name])
-        elif name in OUTCOME_COLUMNS:
-            chosen.add(name)
-        else:
-            raise SweepError(where, "outcomes", _unknown(name, known, "outcome"), line)
+        if name in OUTCOME_FAMILIES:
+            chosen.update(OUTCOME_FAMILIES[name])
+            continue
+        try:
+            chosen.add(REGISTRY.get(name, SWEEP).name)
+        except UnknownOutcome as error:
+            raise SweepError(where, "outcomes", str(error), line) from None
     return tuple(column for column in OUTCOME_COLUMNS if column in chosen)
 
 

@@ -7,11 +7,12 @@ Layout (see docs/sweeps.md for every column)::
     <folder>/runs/chunk-000000.parquet  one row per run of chunk 0 (runs 0 .. size-1), ...
     <folder>/timeseries/chunk-000000.parquet   with --timeseries: one row per run, step, member
 
-Every file is written to a hidden temporary name and moved into place with ``os.replace``, so a
-shard under its final name is always whole: an interrupted sweep (Ctrl-C, ``kill -9``, a lost
-node) leaves complete shards and at most some hidden temporary files, which the next run of the
-same command removes before it runs the missing chunks. A chunk's run shard is written after its
-time-series shard, so the run shard marks the chunk as done.
+Every file is written to a hidden temporary name and moved into place with ``os.replace``
+(:func:`sim.results.folder.write_atomic`), so a shard under its final name is always whole: an
+interrupted sweep (Ctrl-C, ``kill -9``, a lost node) leaves complete shards and at most some
+hidden temporary files, which the next run of the same command removes before it runs the
+missing chunks. A chunk's run shard is written after its time-series shard, so the run shard
+marks the chunk as done.
 
 The readers (:func:`read_sweep`, :func:`read_design`, :func:`read_timeseries`,
 :func:`point_means`, :func:`is_complete`) are what ``csto report`` and notebooks use.
@@ -19,15 +20,10 @@ The readers (:func:`read_sweep`, :func:`read_design`, :func:`read_timeseries`,
 
 from __future__ import annotations
 
-import functools
-import json
 import math
-import os
 import re
-import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -39,8 +35,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
-from sim.results import folder as output
-from sim.sweep.spec import INT_OUTCOMES, SweepError
+from sim.results import provenance
+from sim.results.folder import FolderError, is_temporary, json_text, write_atomic
+from sim.results.folder import read_manifest as read_folder_manifest
+from sim.results.outcomes import REGISTRY
+from sim.sweep.spec import SweepError
 
 MANIFEST: Final = "manifest.json"
 DESIGN: Final = "design.parquet"
@@ -54,9 +53,16 @@ CHUNK_RUNS: Final = 2000
 CHUNK_RUNS_TIMESERIES: Final = 250
 MIN_CHUNK_RUNS: Final = 200
 _CHUNK = re.compile(r"^chunk-(\d{6,})\.parquet$")
-_TMP_MARK: Final = ".tmp-"
-#: Versions a sweep's manifest records besides those of :data:`sim.results.folder.PACKAGES`.
+#: Versions a sweep's manifest records besides those of :data:`sim.results.provenance.PACKAGES`.
 _PACKAGES: Final = ("SALib", "dask", "distributed")
+#: Parquet writer settings of every shard (fixed, so the same rows give the same bytes).
+PARQUET_OPTIONS: Final[dict[str, Any]] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+}
 
 
 def chunk_name(index: int) -> str:
@@ -96,33 +102,10 @@ class Layout:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a hidden temporary file and ``os.replace``."""
-    temporary = path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(3)}")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, value: Mapping[str, Any]) -> None:
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=_jsonable)
-    write_atomic(path, (text + "\n").encode("utf-8"))
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, tuple | set | frozenset):
-        return list(value)
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
+    """Write (or rewrite) a sweep's ``manifest.json`` atomically: indented JSON in the
+    manifest's own key order."""
+    write_atomic(folder / MANIFEST, json_text(manifest, sort_keys=False).encode("utf-8"))
 
 
 def design_table(paths: Sequence[str], matrix: npt.NDArray[np.float64]) -> pa.Table:
@@ -134,8 +117,7 @@ def design_table(paths: Sequence[str], matrix: npt.NDArray[np.float64]) -> pa.Ta
 
 
 def encode_table(table: pa.Table) -> bytes:
-    from sim.sweep.worker import PARQUET_OPTIONS
-
+    """A table as the bytes of a shard (:data:`PARQUET_OPTIONS`)."""
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, **PARQUET_OPTIONS)
     return bytes(sink.getvalue().to_pybytes())
@@ -156,7 +138,7 @@ def remove_temporaries(folder: Path) -> int:
         if not sub.is_dir():
             continue
         for path in sub.iterdir():
-            if path.name.startswith(".") and _TMP_MARK in path.name and path.is_file():
+            if is_temporary(path) and path.is_file():
                 path.unlink(missing_ok=True)
                 removed += 1
     return removed
@@ -191,25 +173,10 @@ def done_chunks(folder: Path, layout: Layout, timeseries: bool) -> set[int]:
 # --- provenance ------------------------------------------------------------------------------
 
 
-def now() -> str:
-    """The current time, ISO 8601 in UTC to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def package_versions() -> dict[str, str]:
-    """Python's, this package's and the numeric and distributed libraries' versions."""
-    return {"sim": sim_version, **output.package_versions((*output.PACKAGES, *_PACKAGES))}
-
-
-def git_state() -> dict[str, Any]:
-    """The project's git commit and whether the work tree differs from it, if git knows
-    (asked once per process)."""
-    return dict(_git_state())
-
-
-@functools.cache
-def _git_state() -> dict[str, Any]:
-    return output.git_commit()
+def sweep_versions() -> dict[str, str]:
+    """What a sweep's manifest records as ``versions``: this package's (``sim``, checked when a
+    sweep resumes), Python's, and the numeric and distributed libraries'."""
+    return {"sim": sim_version, **provenance.package_versions((*provenance.PACKAGES, *_PACKAGES))}
 
 
 # --- opening a folder for a sweep ----------------------------------------------------------
@@ -217,14 +184,12 @@ def _git_state() -> dict[str, Any]:
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
     """A sweep folder's manifest (a SweepError if there is none or it is not a sweep's)."""
-    path = Path(folder) / MANIFEST
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError(path, "", "missing (expected a folder written by csto sweep)") from None
-    except (OSError, ValueError) as error:
-        raise SweepError(path, "", f"unreadable manifest ({error})") from None
-    if not isinstance(manifest, dict) or manifest.get("kind") != "sweep":
+        manifest = read_folder_manifest(Path(folder))
+    except FolderError as error:
+        raise SweepError(error.path, "", error.expected) from None
+    if manifest.get("kind") != "sweep":
+        path = Path(folder) / MANIFEST
         raise SweepError(path, "kind", 'expected "sweep" (a folder written by csto sweep)')
     return manifest
 
@@ -298,7 +263,7 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     shards hold."""
     frame: pd.DataFrame = table.to_pandas()
     for name in frame.columns:
-        if name in INT_OUTCOMES:
+        if name in REGISTRY and REGISTRY.by_name[name].type == "int":
             frame[name] = frame[name].astype("Int64")
     return frame
 

@@ -25,27 +25,19 @@ import numpy.typing as npt
 import psutil
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
 from sim import engine as batch
+from sim.results import outcomes
 from sim.results.run import ALLIANCE_COLUMNS, TIMESERIES_COLUMNS, step_date
 from sim.scenario import Scenario, schema
-from sim.sweep.spec import FLOAT_OUTCOMES, INT_OUTCOMES
+from sim.sweep.store import encode_table
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 UInt64Array = npt.NDArray[np.uint64]
 
 MEMBERS = schema.MEMBERS
-#: Parquet writer settings of every shard (fixed, so the same rows give the same bytes).
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 3,
-    "use_dictionary": True,
-    "write_statistics": True,
-    "version": "2.6",
-}
 
 
 @dataclass(frozen=True)
@@ -69,14 +61,11 @@ class ChunkTask:
         return int(self.seed.shape[0])
 
 
-#: Outcomes the end-of-sweep summary describes (those of them the sweep keeps).
-SUMMARY_OUTCOMES = ("final_cohesion", "min_cohesion", "drills_cancelled")
-
-
 @dataclass
 class ChunkStats:
-    """What the end-of-sweep summary needs from a chunk: counts, and for each summary outcome
-    the count, sum, sum of squares, minimum and maximum over successful runs."""
+    """What the end-of-sweep summary needs from a chunk: counts, and for each outcome of the
+    registry's ``sweep totals`` group (that the sweep keeps) the count, sum, sum of squares,
+    minimum and maximum over successful runs."""
 
     rows: int = 0
     failed: int = 0
@@ -97,7 +86,7 @@ def table_stats(table: pa.Table) -> ChunkStats:
         for message in table["error"].to_numpy(zero_copy_only=False)[failed]:
             stats.errors[str(message)] = stats.errors.get(str(message), 0) + 1
     names = table.column_names
-    for name in SUMMARY_OUTCOMES:
+    for name in outcomes.REGISTRY.names(outcomes.SWEEP_TOTALS):
         if name not in names:
             continue
         column = table[name].to_numpy(zero_copy_only=False)
@@ -155,8 +144,8 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     with np.errstate(all="ignore"):
         state.evaluate(np.arange(task.count))
     table = state.runs_table()
-    runs = _encode(table)
-    series = _encode(state.series_table()) if task.timeseries else None
+    runs = encode_table(table)
+    series = encode_table(state.series_table()) if task.timeseries else None
     return ChunkOutput(
         index=task.index,
         runs=runs,
@@ -171,15 +160,26 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
 
 
 class _ChunkState:
-    """Outcome columns of a chunk, filled batch by batch; failed runs keep NaN or null."""
+    """Outcome columns of a chunk, filled batch by batch; failed runs keep NaN or null.
+
+    The outcomes are the registry's: those the sweep keeps, and every float outcome a batch
+    gives without a time series or events, which must be finite for a run to succeed.
+    """
 
     def __init__(self, task: ChunkTask) -> None:
         self.task = task
         count = task.count
+        registry = outcomes.REGISTRY
+        self.kept = tuple(registry.get(name, outcomes.SWEEP) for name in task.outcomes)
+        self.checked = tuple(
+            entry
+            for entry in outcomes.sweep_layout(registry.group(outcomes.SWEEP))
+            if entry.type == "float" and not entry.needs
+        )
+        self.needs = frozenset().union(*(entry.needs for entry in self.kept))
+        self.entries = {entry.name: entry for entry in (*self.checked, *self.kept)}
         self.error = np.full(count, "", dtype=object)
-        self.floats = {name: np.full(count, np.nan) for name in FLOAT_OUTCOMES}
-        self.ints = {name: np.zeros(count, dtype=np.int64) for name in INT_OUTCOMES}
-        self.first_member = np.full(count, None, dtype=object)
+        self.values = {name: _empty_column(entry, count) for name, entry in self.entries.items()}
         self.series: list[pa.Table] = []
 
     def evaluate(self, runs: IntArray) -> None:
@@ -192,7 +192,8 @@ class _ChunkState:
                 task.seed[runs],
                 overrides,
                 task.steps,
-                timeseries=task.timeseries,
+                timeseries=task.timeseries or outcomes.SERIES in self.needs,
+                events=outcomes.EVENTS in self.needs,
             )
         except Exception as error:
             if runs.size == 1:
@@ -205,29 +206,19 @@ class _ChunkState:
         self._keep(runs, result)
 
     def _keep(self, runs: IntArray, result: batch.BatchResult) -> None:
-        values: dict[str, FloatArray] = {
-            "initial_cohesion": result.initial_cohesion,
-            "final_cohesion": result.final_cohesion,
-            "min_cohesion": result.min_cohesion,
-        }
-        for index, name in enumerate(MEMBERS):
-            values[f"final_alignment_{name}"] = result.final_alignment[:, index]
+        computed = {name: entry.compute(result) for name, entry in self.entries.items()}
         finite = np.ones(runs.size, dtype=bool)
-        for name in FLOAT_OUTCOMES:
-            column = values[name]
+        for entry in self.checked:
+            column = computed[entry.name]
             bad = ~np.isfinite(column) & finite
             for position in np.flatnonzero(bad):
-                self.error[runs[position]] = f"non-finite outcome: {name} = {column[position]}"
+                self.error[runs[position]] = (
+                    f"non-finite outcome: {entry.name} = {column[position]}"
+                )
             finite &= ~bad
         ok = runs[finite]
-        for name in FLOAT_OUTCOMES:
-            self.floats[name][ok] = values[name][finite]
-        first_step, first_member = result.first_freeze()
-        self.ints["first_freeze_step"][ok] = first_step[finite]
-        self.ints["drills_cancelled"][ok] = result.drills_cancelled[finite]
-        for index, name in enumerate(MEMBERS):
-            self.ints[f"freeze_step_{name}"][ok] = result.freeze_step[finite, index]
-        self.first_member[ok] = first_member[finite]
+        for name, column in computed.items():
+            self.values[name][ok] = column[finite]
         if self.task.timeseries and result.series is not None and ok.size:
             self.series.append(self._series(ok, finite, result))
 
@@ -243,13 +234,8 @@ class _ChunkState:
             columns[path] = pa.array(task.values[:, j], type=pa.float64())
         columns["status"] = pa.array(np.where(failed, "failed", "ok").tolist(), type=pa.string())
         columns["error"] = pa.array(self.error.tolist(), type=pa.string())
-        for name in task.outcomes:
-            if name in self.floats:
-                columns[name] = pa.array(self.floats[name], type=pa.float64())
-            elif name in self.ints:
-                columns[name] = pa.array(self.ints[name], type=pa.int64(), mask=failed)
-            elif name == "first_freeze_member":
-                columns[name] = pa.array(self.first_member.tolist(), type=pa.string())
+        for entry in self.kept:
+            columns[entry.name] = _arrow_column(entry, self.values[entry.name], failed)
         return pa.table(columns)
 
     def _series(
@@ -293,6 +279,28 @@ class _ChunkState:
         return pa.concat_tables(self.series)
 
 
+def _empty_column(entry: outcomes.Outcome, count: int) -> npt.NDArray[Any]:
+    """A chunk's column of one outcome before any run: NaN, 0 (masked as null), None."""
+    if entry.type == "float":
+        return np.full(count, np.nan)
+    if entry.type == "int":
+        return np.zeros(count, dtype=np.int64)
+    if entry.type == "bool":
+        return np.zeros(count, dtype=bool)
+    return np.full(count, None, dtype=object)
+
+
+def _arrow_column(entry: outcomes.Outcome, values: npt.NDArray[Any], failed: Any) -> pa.Array:
+    """One outcome's column of a run shard: failed runs NaN (floats) or null."""
+    if entry.type == "float":
+        return pa.array(values, type=pa.float64())
+    if entry.type == "int":
+        return pa.array(values, type=pa.int64(), mask=failed)
+    if entry.type == "bool":
+        return pa.array(values, type=pa.bool_(), mask=failed)
+    return pa.array(values.tolist(), type=pa.string())
+
+
 def _empty_series_table(paths: tuple[str, ...]) -> pa.Table:
     schema_fields = [
         pa.field("point", pa.int64()),
@@ -310,12 +318,6 @@ def _empty_series_table(paths: tuple[str, ...]) -> pa.Table:
 def _describe(error: BaseException) -> str:
     text = " ".join(str(error).split())
     return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__
-
-
-def _encode(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, **PARQUET_OPTIONS)
-    return bytes(sink.getvalue().to_pybytes())
 
 
 # --- local worker processes ----------------------------------------------------------------

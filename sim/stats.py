@@ -1,0 +1,170 @@
+"""The statistics results and reports share, all at the 95% level.
+
+* :func:`describe`: the mean over replicates with Student's t interval of the mean, and the
+  middle 95% of the replicates themselves (the 2.5th and 97.5th percentiles);
+* :func:`estimate`: the same for one set of values, as an :class:`Estimate`;
+* :func:`paired_differences`: scenarios run under common random numbers (replicate ``r`` of
+  every scenario has the same seed), the t interval of the per-replicate differences;
+* :func:`wilson`: Wilson's score interval for a share;
+* :func:`bootstrap_means`: means over replicates resampled with replacement (the critical
+  capacity's percentile bootstrap, :func:`sim.results.threshold.critical_capacity`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Confidence level of every interval shown over replicates.
+LEVEL: Final = 0.95
+
+
+def describe(frame: pd.DataFrame, column: str, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Mean of ``column`` over replicates, with its 95% confidence interval and spread.
+
+    Columns: ``by``..., ``n``, ``mean``, ``ci_low``, ``ci_high`` (Student's t interval of the
+    mean; NaN for a single replicate), ``low``, ``high`` (the 2.5th and 97.5th percentiles: the
+    range of the middle 95% of replicates). One row per group of ``by`` (one row if empty).
+    """
+    groups = list(by)
+    keys = groups or ["_all"]
+    grouped = (frame if groups else frame.assign(_all=0)).groupby(keys, sort=True)[column]
+    table = grouped.agg(["count", "mean", "std"]).reset_index()
+    table["low"] = grouped.quantile(0.025).to_numpy()
+    table["high"] = grouped.quantile(0.975).to_numpy()
+    count = table["count"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + LEVEL / 2, count - 1) * table["std"].to_numpy() / np.sqrt(count)
+    table["ci_low"] = table["mean"] - half
+    table["ci_high"] = table["mean"] + half
+    table = table.rename(columns={"count": "n"})
+    return table[[*groups, "n", "mean", "ci_low", "ci_high", "low", "high"]]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over ``n`` values with its 95% interval, and the middle 95% of the values."""
+
+    n: int
+    mean: float
+    ci_low: float
+    ci_high: float
+    low: float
+    high: float
+
+    def interval(self, digits: int = 2) -> str:
+        """The interval of the mean as text, "0.48–0.56" (or "n/a" for one value)."""
+        if not np.isfinite(self.ci_low):
+            return "n/a"
+        return f"{self.ci_low:.{digits}f}–{self.ci_high:.{digits}f}"
+
+
+def estimate(values: pd.Series | Sequence[float] | FloatArray) -> Estimate:
+    """Mean, 95% t interval of the mean and middle-95% range of some values."""
+    frame = pd.DataFrame({"value": np.asarray(values, dtype=np.float64)})
+    row = describe(frame, "value").iloc[0]
+    return Estimate(
+        n=int(row["n"]),
+        mean=float(row["mean"]),
+        ci_low=float(row["ci_low"]),
+        ci_high=float(row["ci_high"]),
+        low=float(row["low"]),
+        high=float(row["high"]),
+    )
+
+
+def paired_differences(
+    summary: pd.DataFrame, outcome: str, baseline: str, order: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Each scenario's outcome minus the baseline's, paired by replicate (same seed).
+
+    ``summary`` has ``scenario``, ``replicate``, ``seed`` and the outcome. One row per scenario
+    other than the baseline: ``scenario``, ``n``, ``mean`` (of the scenario), ``baseline_mean``,
+    ``difference`` (mean of the paired differences), ``ci_low``/``ci_high`` (its 95% t
+    interval), ``lower_share`` (share of replicates in which the scenario's value was lower).
+    """
+    base = summary[summary["scenario"] == baseline].set_index("replicate")
+    rows: list[dict[str, Any]] = []
+    names = list(order) if order is not None else list(dict.fromkeys(summary["scenario"]))
+    for name in names:
+        if name == baseline:
+            continue
+        other = summary[summary["scenario"] == name].set_index("replicate")
+        joined = other[[outcome, "seed"]].merge(
+            base[[outcome, "seed"]],
+            left_index=True,
+            right_index=True,
+            suffixes=("", "_base"),
+            how="inner",
+        )
+        if not (joined["seed"] == joined["seed_base"]).all():
+            raise ValueError(
+                f"scenario {name} and {baseline} were not run with the same seeds "
+                "(common random numbers need replicate r to share its seed)"
+            )
+        difference = joined[outcome].astype(float) - joined[f"{outcome}_base"].astype(float)
+        est = estimate(difference)
+        rows.append(
+            {
+                "scenario": name,
+                "n": est.n,
+                "mean": float(joined[outcome].mean()),
+                "baseline_mean": float(joined[f"{outcome}_base"].mean()),
+                "difference": est.mean,
+                "ci_low": est.ci_low,
+                "ci_high": est.ci_high,
+                "lower_share": float((difference < 0).mean()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "n",
+            "mean",
+            "baseline_mean",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "lower_share",
+        ],
+    )
+
+
+def wilson(successes: npt.ArrayLike, trials: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Wilson's 95% score interval for a share: ``successes`` of ``trials`` (vectorised).
+
+    >>> low, high = wilson([0, 5], [10, 10])
+    >>> round(float(low[0]), 3), round(float(high[0]), 3), round(float(low[1]), 3)
+    (0.0, 0.278, 0.237)
+    """
+    k = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    z = float(stats.norm.ppf(0.5 + LEVEL / 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = k / n
+        centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def bootstrap_means(values: FloatArray, resamples: int, seed: int) -> Iterator[FloatArray]:
+    """Means of ``values`` (shape ``(points, replicates)``) over the replicates resampled with
+    replacement ``resamples`` times (numpy Generator seeded with ``seed``), in batches of
+    shape ``(batch, points)``; a batch holds at most 5,000,000 / replicates resamples."""
+    replicates = values.shape[1]
+    rng = np.random.default_rng(seed)
+    share = np.full(replicates, 1.0 / replicates)
+    batch = max(1, min(resamples, 5_000_000 // replicates))  # bounds memory: batch x replicates
+    for done in range(0, resamples, batch):
+        weights = rng.multinomial(replicates, share, size=min(batch, resamples - done))
+        means: FloatArray = weights @ values.T / replicates
+        yield means
