@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +46,9 @@ from sim.sweep.worker import (
     table_stats,
     versions,
 )
+
+if TYPE_CHECKING:
+    from sim.sweep.cluster import ClusterSettings
 
 #: Called with (runs done, runs in all) as chunks finish.
 ProgressCallback = Callable[[int, int], None]
@@ -197,14 +200,15 @@ class LocalBackend:
 
 
 class DaskBackend:
-    """Chunks sent to an existing Dask distributed scheduler."""
+    """Chunks sent to an existing Dask distributed scheduler.
+
+    A chunk whose worker dies is sent again by the scheduler; one the scheduler gives up on
+    (it killed :data:`RESUBMIT` workers in a row) is submitted afresh a few times before the
+    sweep stops. Each chunk is written once, by its number, whichever worker ran it.
+    """
 
     def __init__(self, address: str) -> None:
-        try:
-            import distributed
-        except ImportError as error:  # pragma: no cover - distributed is a dependency
-            raise BackendError(f"--scheduler needs dask.distributed ({error})") from None
-        self.distributed: Any = distributed
+        self.distributed: Any = _distributed()
         try:
             self.client: Any = self.distributed.Client(address, timeout="20s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
@@ -220,25 +224,41 @@ class DaskBackend:
         self.threads = max(1, int(threads))
         self.description = f"Dask scheduler {address} ({self.threads} worker threads)"
 
+    def window(self) -> int:
+        """Chunks in flight at once: two per worker thread."""
+        return 2 * self.threads
+
     def map(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutput]:
         token = os.urandom(4).hex()
+        attempts: dict[str, tuple[ChunkTask, int]] = {}
+        queue: Any = self.distributed.as_completed([], loop=self.client.loop)
 
-        def submit(task: ChunkTask) -> Any:
-            key = f"csto-chunk-{task.index}-{token}"
-            return self.client.submit(run_chunk, task, pure=False, key=key)
+        def submit(task: ChunkTask, attempt: int) -> None:
+            key = f"csto-chunk-{task.index}-{token}-{attempt}"
+            attempts[key] = (task, attempt)
+            queue.add(self.client.submit(run_chunk, task, pure=False, key=key))
 
-        first = []
-        for _ in range(2 * self.threads):
-            task = next(tasks, None)
-            if task is None:
-                break
-            first.append(submit(task))
-        if not first:
-            return
-        queue: Any = self.distributed.as_completed(first, loop=self.client.loop)
+        def fill() -> None:
+            while queue.count() < self.window():
+                task = next(tasks, None)
+                if task is None:
+                    return
+                submit(task, 0)
+
+        fill()
         for future in queue:
+            task, attempt = attempts.pop(future.key)
             try:
                 output: ChunkOutput = future.result()
+            except self.distributed.KilledWorker as error:
+                if attempt >= RESUBMIT:
+                    raise BackendError(
+                        f"chunk {task.index} was running on workers that died {attempt + 1} "
+                        f"times ({error}); finished chunks are saved, rerun the same command "
+                        "to resume"
+                    ) from error
+                submit(task, attempt + 1)  # its workers died (lost nodes, out of memory)
+                continue
             except Exception as error:
                 raise BackendError(
                     f"a Dask task failed ({type(error).__name__}: {error}); "
@@ -246,9 +266,7 @@ class DaskBackend:
                 ) from error
             future.release()
             yield output
-            following = next(tasks, None)
-            if following is not None:
-                queue.add(submit(following))
+            fill()
 
     def close(self, cancel: bool) -> None:
         try:
@@ -258,15 +276,40 @@ class DaskBackend:
             self.client.close()
 
 
+#: Times a chunk is submitted again after the scheduler gave up on it (KilledWorker).
+RESUBMIT = 3
+
+
+def _distributed() -> Any:
+    """``dask.distributed``, imported when a Dask backend is used (it takes a second)."""
+    try:
+        import distributed
+    except ImportError as error:  # pragma: no cover - distributed is a dependency
+        raise BackendError(f"Dask backends need dask.distributed ({error})") from None
+    return distributed
+
+
 #: Sweeps with at most this much work left (runs x months) run in this process: starting
 #: worker processes (a second or two) would take longer than the runs (20,000 runs of 36 months
 #: take about a second).
 INLINE_WORK = 20_000 * 36
 
 
-def make_backend(workers: int | None, scheduler: str | None, chunks: int, work: int) -> Backend:
-    """The backend for these options: Dask if a scheduler is given; else ``workers`` local
-    processes, or by default one per core (this process alone for a small sweep)."""
+def make_backend(
+    workers: int | None,
+    scheduler: str | None,
+    chunks: int,
+    work: int,
+    cluster: ClusterSettings | None = None,
+    folder: Path | None = None,
+) -> Backend:
+    """The backend for these options: worker jobs on a cluster if ``cluster`` is given; Dask if
+    a scheduler is given; else ``workers`` local processes, or by default one per core (this
+    process alone for a small sweep)."""
+    if cluster is not None:
+        from sim.sweep.cluster import ClusterBackend
+
+        return ClusterBackend(cluster, folder or Path("."))
     if scheduler:
         return DaskBackend(scheduler)
     if workers is None:
@@ -363,6 +406,7 @@ def run_sweep(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
+    cluster: ClusterSettings | None = None,
     timeseries: bool = False,
     chunk_size: int | None = None,
     command: str | None = None,
@@ -371,10 +415,11 @@ def run_sweep(
 ) -> SweepSummary:
     """Run (or resume) a sweep into ``out`` (default ``results/sweeps/<name>``).
 
-    ``backend`` replaces the one ``workers`` and ``scheduler`` would choose (it is closed at
-    the end). Raises :class:`SweepError` if ``out`` holds another sweep (nothing is written),
-    :class:`BackendError` if the backend cannot be used, and :class:`SweepInterrupted` after
-    Ctrl-C (finished chunks kept; the same call resumes).
+    ``cluster`` runs the chunks on worker jobs of a batch system (:mod:`sim.sweep.cluster`).
+    ``backend`` replaces the one ``workers``, ``scheduler`` and ``cluster`` would choose (it is
+    closed at the end). Raises :class:`SweepError` if ``out`` holds another sweep (nothing is
+    written), :class:`BackendError` if the backend cannot be used, and
+    :class:`SweepInterrupted` after Ctrl-C (finished chunks kept; the same call resumes).
     """
     folder = Path(out) if out is not None else store.DEFAULT_ROOT / spec.name
     total_runs = spec.runs()
@@ -392,7 +437,7 @@ def run_sweep(
     clock = time.perf_counter()
     if todo and backend is None:  # first, so that worker processes start while we prepare
         work = (total_runs - runs_done) * spec.horizon
-        backend = make_backend(workers, scheduler, len(todo), work)
+        backend = make_backend(workers, scheduler, len(todo), work, cluster, folder)
     summary = SweepSummary(folder=folder, manifest={}, runs=total_runs, chunks=layout.count)
     session: dict[str, Any] = {
         "command": command,
