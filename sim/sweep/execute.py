@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,8 +35,8 @@ import psutil
 import pyarrow.parquet as pq
 
 from sim.model.draws import derive_seeds
+from sim.sweep import claim, store
 from sim.sweep import design as design_module
-from sim.sweep import store
 from sim.sweep.spec import SweepError, SweepSpec, definition_digest
 from sim.sweep.worker import (
     ChunkOutput,
@@ -427,9 +428,85 @@ def run_sweep(
     layout = store.Layout(total_runs, size)
     definition = spec.definition(size, timeseries)
     digest = definition_digest(definition)
+    held: claim.FolderLock | None = None
     old = store.check_resumable(folder, definition, digest)
     if old:
-        _check_recorded_versions(folder, old)
+        with _writing(folder, layout, timeseries, created=True):
+            held = claim.lock(folder)
+        try:  # as it is now that no other sweep writes it
+            old = store.check_resumable(folder, definition, digest)
+            _check_recorded_versions(folder, old)
+        except BaseException:
+            held.release()
+            raise
+    try:
+        return _run_claimed(
+            spec,
+            folder,
+            layout,
+            definition,
+            digest,
+            old,
+            held,
+            workers=workers,
+            scheduler=scheduler,
+            cluster=cluster,
+            timeseries=timeseries,
+            command=command,
+            progress=progress,
+            backend=backend,
+        )
+    finally:
+        if held is not None:
+            held.release()
+
+
+class SweepWriteError(SweepError):
+    """The results folder cannot be written (read-only, full, removed); the chunks already
+    on disk stay there and the same command resumes once it can be written."""
+
+
+@contextmanager
+def _writing(folder: Path, layout: store.Layout, timeseries: bool, created: bool) -> Iterator[None]:
+    """Turn an OSError while writing the folder into a :class:`SweepWriteError` saying what is
+    on disk."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if not created:
+            state = "nothing was written"
+        else:
+            try:
+                present = len(store.done_chunks(folder, layout, timeseries))
+            except OSError:  # pragma: no cover - the folder went away
+                present = 0
+            state = (
+                f"{present} of {layout.count} chunks are on disk in {folder}; once it can be "
+                "written, rerun the same command to resume"
+            )
+        raise SweepWriteError(folder, "", f"cannot write the sweep ({reason}); {state}") from None
+
+
+def _run_claimed(
+    spec: SweepSpec,
+    folder: Path,
+    layout: store.Layout,
+    definition: dict[str, Any],
+    digest: str,
+    old: dict[str, Any],
+    held: claim.FolderLock | None,
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    cluster: ClusterSettings | None,
+    timeseries: bool,
+    command: str | None,
+    progress: ProgressCallback | None,
+    backend: Backend | None,
+) -> SweepSummary:
+    """:func:`run_sweep` once the folder is locked (if it exists already)."""
+    total_runs = layout.runs
     done = store.done_chunks(folder, layout, timeseries) if old else set()
     todo = [index for index in range(layout.count) if index not in done]
     runs_done = sum(layout.rows(index) for index in done)
@@ -446,6 +523,16 @@ def run_sweep(
     }
     manifest: dict[str, Any] = {}
     cancel = True
+    created = bool(old)
+
+    def save(status: str) -> None:
+        """Record how the session ended, if the folder can still be written."""
+        if created and manifest:
+            session["ended"] = store.now()
+            session["status"] = status
+            with suppress(OSError):
+                store.write_json(folder / store.MANIFEST, manifest)
+
     try:
         matrix = design_module.points(spec)
         seeds = np.asarray(derive_seeds(spec.seed, spec.replicates), dtype=np.uint64)
@@ -455,15 +542,31 @@ def run_sweep(
             manifest = _new_manifest(spec, definition, digest, layout, seeds, command, timeseries)
         manifest.setdefault("sessions", []).append(session)
         manifest["complete"] = False
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / store.RUNS).mkdir(exist_ok=True)
-        if timeseries:
-            (folder / store.TIMESERIES).mkdir(exist_ok=True)
-        store.remove_temporaries(folder)
-        if not (folder / store.DESIGN).is_file():
-            table = store.design_table(spec.paths, matrix)
-            store.write_atomic(folder / store.DESIGN, store.encode_table(table))
-        store.write_json(folder / store.MANIFEST, manifest)
+
+        def fill(place: Path) -> None:
+            (place / store.RUNS).mkdir(exist_ok=True)
+            if timeseries:
+                (place / store.TIMESERIES).mkdir(exist_ok=True)
+            store.remove_temporaries(place)
+            if not (place / store.DESIGN).is_file():
+                table = store.design_table(spec.paths, matrix)
+                store.write_atomic(place / store.DESIGN, store.encode_table(table))
+            store.write_json(place / store.MANIFEST, manifest)
+
+        if old:
+            with _writing(folder, layout, timeseries, created=True):
+                fill(folder)
+        else:
+            with _writing(folder, layout, timeseries, created=False):
+                held = claim.create(folder, fill)
+            if held is None:
+                raise SweepError(
+                    folder,
+                    "",
+                    "another csto sweep started writing this folder at the same moment; "
+                    "wait for it to finish, or choose another --out",
+                )
+            created = True
         if progress is not None:
             progress(runs_done, total_runs)
         for path in store.chunk_files(folder):  # chunks of earlier sessions
@@ -495,7 +598,8 @@ def run_sweep(
             mine = versions()
             for output in backend.map(tasks()):
                 _check_versions(output.versions, mine)
-                store.write_chunk(folder, output.index, output.runs, output.timeseries)
+                with _writing(folder, layout, timeseries, created=True):
+                    store.write_chunk(folder, output.index, output.runs, output.timeseries)
                 summary.add(output.stats)
                 summary.workers.add(output.worker)
                 summary.chunks_run += 1
@@ -506,21 +610,17 @@ def run_sweep(
                     progress(runs_done, total_runs)
         cancel = False
     except KeyboardInterrupt:
-        if manifest:
-            session["ended"] = store.now()
-            session["status"] = "interrupted"
-            store.write_json(folder / store.MANIFEST, manifest)
-        present = len(store.done_chunks(folder, layout, timeseries))
+        save("interrupted")
+        present = len(store.done_chunks(folder, layout, timeseries)) if created else 0
         raise SweepInterrupted(folder, present, layout.count) from None
     except BaseException:
-        if manifest:
-            session["ended"] = store.now()
-            session["status"] = "failed"
-            store.write_json(folder / store.MANIFEST, manifest)
+        save("failed")
         raise
     finally:
         if backend is not None:
             backend.close(cancel)
+        if held is not None and not old:
+            held.release()  # the lock of a folder created here (the caller holds an old one's)
     summary.seconds = time.perf_counter() - clock
     session["ended"] = store.now()
     session["status"] = "complete" if summary.complete else "incomplete"
@@ -529,7 +629,8 @@ def run_sweep(
     manifest["finished"] = session["ended"] if summary.complete else None
     manifest["ok"] = summary.present - summary.failed
     manifest["failed"] = summary.failed
-    store.write_json(folder / store.MANIFEST, manifest)
+    with _writing(folder, layout, timeseries, created=True):
+        store.write_json(folder / store.MANIFEST, manifest)
     summary.manifest = manifest
     return summary
 

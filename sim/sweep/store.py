@@ -19,6 +19,7 @@ The readers (:func:`read_sweep`, :func:`read_design`, :func:`read_timeseries`,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -106,7 +107,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only folder: the first error is the one
+            temporary.unlink(missing_ok=True)
         raise
 
 
@@ -235,7 +237,8 @@ def check_resumable(folder: Path, definition: Mapping[str, Any], digest: str) ->
     if folder.exists() and not folder.is_dir():
         raise SweepError(folder, "", "exists and is not a folder (expected a results folder)")
     if not (folder / MANIFEST).exists():
-        if folder.is_dir() and any(folder.iterdir()):
+        # An empty folder may hold the lock of a start that was moving files into it.
+        if folder.is_dir() and any(path.name != ".lock" for path in folder.iterdir()):
             raise SweepError(
                 folder,
                 "",
