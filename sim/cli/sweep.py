@@ -78,6 +78,8 @@ def user_errors() -> Iterator[None]:
         yield
     except ScenarioError as error:  # SweepError included
         fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted; nothing was written", INTERRUPTED)
 
 
 SweepArgument = Annotated[
@@ -312,6 +314,11 @@ def sweep_command(
         fail(str(error), BACKEND_ERROR)
     except SweepInterrupted as error:
         fail(str(error), INTERRUPTED)
+    except KeyboardInterrupt:  # before the sweep's folder was opened, or after it was saved
+        fail(
+            f"interrupted; rerun the same command to resume or finish the sweep in {folder}",
+            INTERRUPTED,
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not quiet:

@@ -124,7 +124,10 @@ class LocalBackend:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if context.get_start_method() == "forkserver":
-            context.set_forkserver_preload(["sim.sweep.worker"])
+            try:
+                _start_forkserver(context)
+            except OSError as error:
+                raise BackendError(f"cannot start worker processes ({error})") from None
         self.pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
@@ -198,6 +201,41 @@ class LocalBackend:
         # then stop them (a worker still starting when this process exits fails noisily).
         self.starter.join(timeout=120)
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_forkserver(context: Any) -> None:
+    """Start the forkserver now, in a process group of its own: a terminal sends Ctrl-C to
+    its foreground process group, and the server (and the workers it forks) would die with a
+    ``KeyboardInterrupt`` traceback while importing; this process gets Ctrl-C and stops them.
+    The server preloads :mod:`sim.sweep.preload`, which ends it and removes the
+    multiprocessing folder if this process is killed."""
+    from multiprocessing import forkserver, util
+
+    from sim.sweep import preload
+
+    os.environ[preload.COORDINATOR_PID] = str(os.getpid())
+    os.environ[preload.POOL_FOLDER] = util.get_temp_dir()
+    context.set_forkserver_preload(["sim.sweep.preload"])
+    spawn = util.spawnv_passfds
+    util.spawnv_passfds = _spawn_in_own_group  # type: ignore[assignment]
+    try:
+        forkserver.ensure_running()
+    finally:
+        util.spawnv_passfds = spawn
+
+
+def _spawn_in_own_group(path: str, args: list[str], passfds: list[int]) -> int:
+    """``multiprocessing.util.spawnv_passfds``, but the child leads a process group of its
+    own. Only the descriptors in ``passfds`` (and the standard ones) are inherited: Python
+    makes every other descriptor non-inheritable."""
+    made = [fd for fd in passfds if not os.get_inheritable(fd)]
+    for fd in made:
+        os.set_inheritable(fd, True)
+    try:
+        return os.posix_spawn(path, args, os.environ, setpgroup=0)
+    finally:
+        for fd in made:
+            os.set_inheritable(fd, False)
 
 
 class DaskBackend:
@@ -512,9 +550,6 @@ def _run_claimed(
     runs_done = sum(layout.rows(index) for index in done)
 
     clock = time.perf_counter()
-    if todo and backend is None:  # first, so that worker processes start while we prepare
-        work = (total_runs - runs_done) * spec.horizon
-        backend = make_backend(workers, scheduler, len(todo), work, cluster, folder)
     summary = SweepSummary(folder=folder, manifest={}, runs=total_runs, chunks=layout.count)
     session: dict[str, Any] = {
         "command": command,
@@ -534,6 +569,9 @@ def _run_claimed(
                 store.write_json(folder / store.MANIFEST, manifest)
 
     try:
+        if todo and backend is None:  # first, so that worker processes start while we prepare
+            work = (total_runs - runs_done) * spec.horizon
+            backend = make_backend(workers, scheduler, len(todo), work, cluster, folder)
         matrix = design_module.points(spec)
         seeds = np.asarray(derive_seeds(spec.seed, spec.replicates), dtype=np.uint64)
         if old:
