@@ -5,7 +5,7 @@ makes the forkserver go with its coordinator: while the imports run (a second or
 thread watches the coordinator and, if it is gone (``kill -9``), removes the coordinator's
 multiprocessing folder (``/tmp/pymp-*``, which only the killed process would have removed)
 and exits at once; the thread stops before the server forks anything. When the server itself
-ends, after the coordinator, it removes that folder too.
+ends after a coordinator that is gone, it removes that folder too.
 """
 
 from __future__ import annotations
@@ -50,4 +50,13 @@ finally:
 if _coordinator_gone():  # pragma: no cover - gone during the last moments of the imports
     _remove_folder()
     os._exit(1)
-atexit.register(_remove_folder)
+
+
+def _remove_folder_if_orphaned() -> None:
+    """At the server's exit: remove the folder only if the coordinator is gone (while it is
+    alive, it removes the folder itself when it exits)."""
+    if _coordinator_gone():
+        _remove_folder()
+
+
+atexit.register(_remove_folder_if_orphaned)
