@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import ProgressColumn
 
+    from sim.sweep.cluster import ClusterSettings
     from sim.sweep.execute import SweepSummary
 
 
@@ -134,6 +135,58 @@ def sweep_command(
             show_default=False,
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="SYSTEM",
+            help="Run the chunks on worker jobs of a batch system: slurm (or local, dask-"
+            "jobqueue's local job queue, for trying a configuration). See docs/cluster.md.",
+            show_default=False,
+        ),
+    ] = None,
+    cluster_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--cluster-config",
+            metavar="FILE",
+            help="A TOML file whose [cluster] table sets the options below and more "
+            "(lifetime, prologue, directives, ...); implies --cluster slurm unless it says "
+            "otherwise. Options given here override the file.",
+            show_default=False,
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", help="Cluster: most worker jobs at once (default 4).", show_default=False
+        ),
+    ] = None,
+    cores: Annotated[
+        int | None,
+        typer.Option("--cores", help="Cluster: cores per job (default 1).", show_default=False),
+    ] = None,
+    memory: Annotated[
+        str | None,
+        typer.Option("--memory", help="Cluster: memory per job (default 2GB).", show_default=False),
+    ] = None,
+    walltime: Annotated[
+        str | None,
+        typer.Option(
+            "--walltime",
+            metavar="HH:MM:SS",
+            help="Cluster: time limit of each job (default 01:00:00); workers leave before it.",
+            show_default=False,
+        ),
+    ] = None,
+    queue: Annotated[
+        str | None,
+        typer.Option("--queue", help="Cluster: partition to submit to.", show_default=False),
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="Cluster: account to charge.", show_default=False),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -186,6 +239,20 @@ def sweep_command(
             seed=seed,
             steps=steps,
         )
+        settings = cluster_settings(
+            cluster,
+            cluster_config,
+            workers=workers,
+            scheduler=scheduler,
+            jobs=jobs,
+            cores=cores,
+            memory=memory,
+            walltime=walltime,
+            queue=queue,
+            account=account,
+        )
+    if workers is not None and settings is None:
+        warn_about_workers(workers)
     folder = out if out is not None else DEFAULT_ROOT / spec.name
     command = reproduce_command(
         sweep, param or [], design, samples, replicates, seed, steps, out, timeseries, chunk_size
@@ -199,7 +266,16 @@ def sweep_command(
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = _run_with_progress(
-            spec, folder, workers, scheduler, timeseries, chunk_size, command, quiet, console
+            spec,
+            folder,
+            workers,
+            scheduler,
+            timeseries,
+            chunk_size,
+            command,
+            quiet,
+            console,
+            settings,
         )
     except ScenarioError as error:
         fail(str(error))
@@ -207,6 +283,11 @@ def sweep_command(
         fail(str(error), BACKEND_ERROR)
     except SweepInterrupted as error:
         fail(str(error), INTERRUPTED)
+    except KeyboardInterrupt:  # before the sweep's folder was opened, or after it was saved
+        fail(
+            f"interrupted; rerun the same command to resume or finish the sweep in {folder}",
+            INTERRUPTED,
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not quiet:
@@ -223,6 +304,44 @@ def check_option(flag: str, value: int | None, low: int, high: int | None) -> No
             f"a whole number >= {low}" if high is None else f"a whole number in [{low}, {high}]"
         )
         raise SweepError(flag, "", f"expected {expected}, got {value}")
+
+
+def cluster_settings(
+    cluster: str | None,
+    config: Path | None,
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    **options: int | str | None,
+) -> ClusterSettings | None:
+    """The cluster settings the options ask for (None: no cluster); a SweepError for options
+    that do not go together."""
+    given = [f"--{key}" for key, value in options.items() if value is not None]
+    if cluster is None and config is None:
+        if given:
+            raise SweepError(given[0], "", "only with --cluster or --cluster-config")
+        return None
+    for flag, value in (("--scheduler", scheduler), ("--workers", workers)):
+        if value is not None:
+            raise SweepError(
+                flag, "", "not with --cluster (the cluster's jobs are set by --jobs and --cores)"
+            )
+    from sim.sweep.cluster import settings
+
+    return settings(cluster, config, **options)
+
+
+def warn_about_workers(workers: int) -> None:
+    """A warning on stderr if ``--workers`` asks for more processes than there are cores."""
+    from sim.sweep.execute import available_cores
+
+    cores = available_cores()
+    if workers > cores:
+        typer.echo(
+            f"csto: warning: --workers {workers} is more than the {cores} cores this process "
+            "may use; the extra workers only share them (the sweep will not run faster)",
+            err=True,
+        )
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -329,6 +448,7 @@ def _run_with_progress(
     command: str,
     quiet: bool,
     console: Console,
+    cluster: ClusterSettings | None = None,
 ) -> SweepSummary:
     from rich.progress import (
         BarColumn,
@@ -368,6 +488,7 @@ def _run_with_progress(
             folder,
             workers=workers,
             scheduler=scheduler,
+            cluster=cluster,
             timeseries=timeseries,
             chunk_size=chunk_size,
             command=command,

@@ -213,7 +213,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield temporary
         os.replace(temporary, path)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        with suppress(OSError):  # a folder made read-only: the first error is the one to tell
+            temporary.unlink(missing_ok=True)
         raise
 
 

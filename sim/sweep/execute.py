@@ -24,9 +24,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -35,9 +36,8 @@ import pyarrow.parquet as pq
 
 from sim.model.draws import derive_seeds
 from sim.results import provenance
-from sim.results.folder import write_atomic
+from sim.sweep import claim, store
 from sim.sweep import design as design_module
-from sim.sweep import store
 from sim.sweep.spec import SweepError, SweepSpec, definition_digest
 from sim.sweep.worker import (
     ChunkOutput,
@@ -48,6 +48,9 @@ from sim.sweep.worker import (
     table_stats,
     versions,
 )
+
+if TYPE_CHECKING:
+    from sim.sweep.cluster import ClusterSettings
 
 #: Called with (runs done, runs in all) as chunks finish.
 ProgressCallback = Callable[[int, int], None]
@@ -122,7 +125,10 @@ class LocalBackend:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if context.get_start_method() == "forkserver":
-            context.set_forkserver_preload(["sim.sweep.worker"])
+            try:
+                _start_forkserver(context)
+            except OSError as error:
+                raise BackendError(f"cannot start worker processes ({error})") from None
         self.pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
@@ -198,15 +204,51 @@ class LocalBackend:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _start_forkserver(context: Any) -> None:
+    """Start the forkserver now, in a process group of its own: a terminal sends Ctrl-C to
+    its foreground process group, and the server (and the workers it forks) would die with a
+    ``KeyboardInterrupt`` traceback while importing; this process gets Ctrl-C and stops them.
+    The server preloads :mod:`sim.sweep.preload`, which ends it and removes the
+    multiprocessing folder if this process is killed."""
+    from multiprocessing import forkserver, util
+
+    from sim.sweep import preload
+
+    os.environ[preload.COORDINATOR_PID] = str(os.getpid())
+    os.environ[preload.POOL_FOLDER] = util.get_temp_dir()
+    context.set_forkserver_preload(["sim.sweep.preload"])
+    spawn = util.spawnv_passfds
+    util.spawnv_passfds = _spawn_in_own_group  # type: ignore[assignment]
+    try:
+        forkserver.ensure_running()
+    finally:
+        util.spawnv_passfds = spawn
+
+
+def _spawn_in_own_group(path: str, args: list[str], passfds: list[int]) -> int:
+    """``multiprocessing.util.spawnv_passfds``, but the child leads a process group of its
+    own. Only the descriptors in ``passfds`` (and the standard ones) are inherited: Python
+    makes every other descriptor non-inheritable."""
+    made = [fd for fd in passfds if not os.get_inheritable(fd)]
+    for fd in made:
+        os.set_inheritable(fd, True)
+    try:
+        return os.posix_spawn(path, args, os.environ, setpgroup=0)
+    finally:
+        for fd in made:
+            os.set_inheritable(fd, False)
+
+
 class DaskBackend:
-    """Chunks sent to an existing Dask distributed scheduler."""
+    """Chunks sent to an existing Dask distributed scheduler.
+
+    A chunk whose worker dies is sent again by the scheduler; one the scheduler gives up on
+    (it killed :data:`RESUBMIT` workers in a row) is submitted afresh a few times before the
+    sweep stops. Each chunk is written once, by its number, whichever worker ran it.
+    """
 
     def __init__(self, address: str) -> None:
-        try:
-            import distributed
-        except ImportError as error:  # pragma: no cover - distributed is a dependency
-            raise BackendError(f"--scheduler needs dask.distributed ({error})") from None
-        self.distributed: Any = distributed
+        self.distributed: Any = _distributed()
         try:
             self.client: Any = self.distributed.Client(address, timeout="20s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
@@ -222,25 +264,41 @@ class DaskBackend:
         self.threads = max(1, int(threads))
         self.description = f"Dask scheduler {address} ({self.threads} worker threads)"
 
+    def window(self) -> int:
+        """Chunks in flight at once: two per worker thread."""
+        return 2 * self.threads
+
     def map(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutput]:
         token = os.urandom(4).hex()
+        attempts: dict[str, tuple[ChunkTask, int]] = {}
+        queue: Any = self.distributed.as_completed([], loop=self.client.loop)
 
-        def submit(task: ChunkTask) -> Any:
-            key = f"csto-chunk-{task.index}-{token}"
-            return self.client.submit(run_chunk, task, pure=False, key=key)
+        def submit(task: ChunkTask, attempt: int) -> None:
+            key = f"csto-chunk-{task.index}-{token}-{attempt}"
+            attempts[key] = (task, attempt)
+            queue.add(self.client.submit(run_chunk, task, pure=False, key=key))
 
-        first = []
-        for _ in range(2 * self.threads):
-            task = next(tasks, None)
-            if task is None:
-                break
-            first.append(submit(task))
-        if not first:
-            return
-        queue: Any = self.distributed.as_completed(first, loop=self.client.loop)
+        def fill() -> None:
+            while queue.count() < self.window():
+                task = next(tasks, None)
+                if task is None:
+                    return
+                submit(task, 0)
+
+        fill()
         for future in queue:
+            task, attempt = attempts.pop(future.key)
             try:
                 output: ChunkOutput = future.result()
+            except self.distributed.KilledWorker as error:
+                if attempt >= RESUBMIT:
+                    raise BackendError(
+                        f"chunk {task.index} was running on workers that died {attempt + 1} "
+                        f"times ({error}); finished chunks are saved, rerun the same command "
+                        "to resume"
+                    ) from error
+                submit(task, attempt + 1)  # its workers died (lost nodes, out of memory)
+                continue
             except Exception as error:
                 raise BackendError(
                     f"a Dask task failed ({type(error).__name__}: {error}); "
@@ -248,9 +306,7 @@ class DaskBackend:
                 ) from error
             future.release()
             yield output
-            following = next(tasks, None)
-            if following is not None:
-                queue.add(submit(following))
+            fill()
 
     def close(self, cancel: bool) -> None:
         try:
@@ -260,15 +316,40 @@ class DaskBackend:
             self.client.close()
 
 
+#: Times a chunk is submitted again after the scheduler gave up on it (KilledWorker).
+RESUBMIT = 3
+
+
+def _distributed() -> Any:
+    """``dask.distributed``, imported when a Dask backend is used (it takes a second)."""
+    try:
+        import distributed
+    except ImportError as error:  # pragma: no cover - distributed is a dependency
+        raise BackendError(f"Dask backends need dask.distributed ({error})") from None
+    return distributed
+
+
 #: Sweeps with at most this much work left (runs x months) run in this process: starting
 #: worker processes (a second or two) would take longer than the runs (20,000 runs of 36 months
 #: take about a second).
 INLINE_WORK = 20_000 * 36
 
 
-def make_backend(workers: int | None, scheduler: str | None, chunks: int, work: int) -> Backend:
-    """The backend for these options: Dask if a scheduler is given; else ``workers`` local
-    processes, or by default one per core (this process alone for a small sweep)."""
+def make_backend(
+    workers: int | None,
+    scheduler: str | None,
+    chunks: int,
+    work: int,
+    cluster: ClusterSettings | None = None,
+    folder: Path | None = None,
+) -> Backend:
+    """The backend for these options: worker jobs on a cluster if ``cluster`` is given; Dask if
+    a scheduler is given; else ``workers`` local processes, or by default one per core (this
+    process alone for a small sweep)."""
+    if cluster is not None:
+        from sim.sweep.cluster import ClusterBackend
+
+        return ClusterBackend(cluster, folder or Path("."))
     if scheduler:
         return DaskBackend(scheduler)
     if workers is None:
@@ -365,6 +446,7 @@ def run_sweep(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
+    cluster: ClusterSettings | None = None,
     timeseries: bool = False,
     chunk_size: int | None = None,
     command: str | None = None,
@@ -373,10 +455,11 @@ def run_sweep(
 ) -> SweepSummary:
     """Run (or resume) a sweep into ``out`` (default ``results/sweeps/<name>``).
 
-    ``backend`` replaces the one ``workers`` and ``scheduler`` would choose (it is closed at
-    the end). Raises :class:`SweepError` if ``out`` holds another sweep (nothing is written),
-    :class:`BackendError` if the backend cannot be used, and :class:`SweepInterrupted` after
-    Ctrl-C (finished chunks kept; the same call resumes).
+    ``cluster`` runs the chunks on worker jobs of a batch system (:mod:`sim.sweep.cluster`).
+    ``backend`` replaces the one ``workers``, ``scheduler`` and ``cluster`` would choose (it is
+    closed at the end). Raises :class:`SweepError` if ``out`` holds another sweep (nothing is
+    written), :class:`BackendError` if the backend cannot be used, and
+    :class:`SweepInterrupted` after Ctrl-C (finished chunks kept; the same call resumes).
     """
     folder = Path(out) if out is not None else store.DEFAULT_ROOT / spec.name
     total_runs = spec.runs()
@@ -384,17 +467,90 @@ def run_sweep(
     layout = store.Layout(total_runs, size)
     definition = spec.definition(size, timeseries)
     digest = definition_digest(definition)
+    held: claim.FolderLock | None = None
     old = store.check_resumable(folder, definition, digest)
     if old:
-        _check_recorded_versions(folder, old)
+        with _writing(folder, layout, timeseries, created=True):
+            held = claim.lock(folder)
+        try:  # as it is now that no other sweep writes it
+            old = store.check_resumable(folder, definition, digest)
+            _check_recorded_versions(folder, old)
+        except BaseException:
+            held.release()
+            raise
+    try:
+        return _run_claimed(
+            spec,
+            folder,
+            layout,
+            definition,
+            digest,
+            old,
+            held,
+            workers=workers,
+            scheduler=scheduler,
+            cluster=cluster,
+            timeseries=timeseries,
+            command=command,
+            progress=progress,
+            backend=backend,
+        )
+    finally:
+        if held is not None:
+            held.release()
+
+
+class SweepWriteError(SweepError):
+    """The results folder cannot be written (read-only, full, removed); the chunks already
+    on disk stay there and the same command resumes once it can be written."""
+
+
+@contextmanager
+def _writing(folder: Path, layout: store.Layout, timeseries: bool, created: bool) -> Iterator[None]:
+    """Turn an OSError while writing the folder into a :class:`SweepWriteError` saying what is
+    on disk."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if not created:
+            state = "nothing was written"
+        else:
+            try:
+                present = len(store.done_chunks(folder, layout, timeseries))
+            except OSError:  # pragma: no cover - the folder went away
+                present = 0
+            state = (
+                f"{present} of {layout.count} chunks are on disk in {folder}; once it can be "
+                "written, rerun the same command to resume"
+            )
+        raise SweepWriteError(folder, "", f"cannot write the sweep ({reason}); {state}") from None
+
+
+def _run_claimed(
+    spec: SweepSpec,
+    folder: Path,
+    layout: store.Layout,
+    definition: dict[str, Any],
+    digest: str,
+    old: dict[str, Any],
+    held: claim.FolderLock | None,
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    cluster: ClusterSettings | None,
+    timeseries: bool,
+    command: str | None,
+    progress: ProgressCallback | None,
+    backend: Backend | None,
+) -> SweepSummary:
+    """:func:`run_sweep` once the folder is locked (if it exists already)."""
+    total_runs = layout.runs
     done = store.done_chunks(folder, layout, timeseries) if old else set()
     todo = [index for index in range(layout.count) if index not in done]
     runs_done = sum(layout.rows(index) for index in done)
 
     clock = time.perf_counter()
-    if todo and backend is None:  # first, so that worker processes start while we prepare
-        work = (total_runs - runs_done) * spec.horizon
-        backend = make_backend(workers, scheduler, len(todo), work)
     summary = SweepSummary(folder=folder, manifest={}, runs=total_runs, chunks=layout.count)
     session: dict[str, Any] = {
         "command": command,
@@ -403,7 +559,20 @@ def run_sweep(
     }
     manifest: dict[str, Any] = {}
     cancel = True
+    created = bool(old)
+
+    def save(status: str) -> None:
+        """Record how the session ended, if the folder can still be written."""
+        if created and manifest:
+            session["ended"] = provenance.now()
+            session["status"] = status
+            with suppress(OSError):
+                store.write_manifest(folder, manifest)
+
     try:
+        if todo and backend is None:  # first, so that worker processes start while we prepare
+            work = (total_runs - runs_done) * spec.horizon
+            backend = make_backend(workers, scheduler, len(todo), work, cluster, folder)
         matrix = design_module.points(spec)
         seeds = np.asarray(derive_seeds(spec.seed, spec.replicates), dtype=np.uint64)
         if old:
@@ -412,15 +581,31 @@ def run_sweep(
             manifest = _new_manifest(spec, definition, digest, layout, seeds, command, timeseries)
         manifest.setdefault("sessions", []).append(session)
         manifest["complete"] = False
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / store.RUNS).mkdir(exist_ok=True)
-        if timeseries:
-            (folder / store.TIMESERIES).mkdir(exist_ok=True)
-        store.remove_temporaries(folder)
-        if not (folder / store.DESIGN).is_file():
-            table = store.design_table(spec.paths, matrix)
-            write_atomic(folder / store.DESIGN, store.encode_table(table))
-        store.write_manifest(folder, manifest)
+
+        def fill(place: Path) -> None:
+            (place / store.RUNS).mkdir(exist_ok=True)
+            if timeseries:
+                (place / store.TIMESERIES).mkdir(exist_ok=True)
+            store.remove_temporaries(place)
+            if not (place / store.DESIGN).is_file():
+                table = store.design_table(spec.paths, matrix)
+                store.write_atomic(place / store.DESIGN, store.encode_table(table))
+            store.write_manifest(place, manifest)
+
+        if old:
+            with _writing(folder, layout, timeseries, created=True):
+                fill(folder)
+        else:
+            with _writing(folder, layout, timeseries, created=False):
+                held = claim.create(folder, fill)
+            if held is None:
+                raise SweepError(
+                    folder,
+                    "",
+                    "another csto sweep started writing this folder at the same moment; "
+                    "wait for it to finish, or choose another --out",
+                )
+            created = True
         if progress is not None:
             progress(runs_done, total_runs)
         for path in store.chunk_files(folder):  # chunks of earlier sessions
@@ -452,7 +637,8 @@ def run_sweep(
             mine = versions()
             for output in backend.map(tasks()):
                 _check_versions(output.versions, mine)
-                store.write_chunk(folder, output.index, output.runs, output.timeseries)
+                with _writing(folder, layout, timeseries, created=True):
+                    store.write_chunk(folder, output.index, output.runs, output.timeseries)
                 summary.add(output.stats)
                 summary.workers.add(output.worker)
                 summary.chunks_run += 1
@@ -463,21 +649,17 @@ def run_sweep(
                     progress(runs_done, total_runs)
         cancel = False
     except KeyboardInterrupt:
-        if manifest:
-            session["ended"] = provenance.now()
-            session["status"] = "interrupted"
-            store.write_manifest(folder, manifest)
-        present = len(store.done_chunks(folder, layout, timeseries))
+        save("interrupted")
+        present = len(store.done_chunks(folder, layout, timeseries)) if created else 0
         raise SweepInterrupted(folder, present, layout.count) from None
     except BaseException:
-        if manifest:
-            session["ended"] = provenance.now()
-            session["status"] = "failed"
-            store.write_manifest(folder, manifest)
+        save("failed")
         raise
     finally:
         if backend is not None:
             backend.close(cancel)
+        if held is not None and not old:
+            held.release()  # the lock of a folder created here (the caller holds an old one's)
     summary.seconds = time.perf_counter() - clock
     session["ended"] = provenance.now()
     session["status"] = "complete" if summary.complete else "incomplete"
@@ -486,7 +668,8 @@ def run_sweep(
     manifest["finished"] = session["ended"] if summary.complete else None
     manifest["ok"] = summary.present - summary.failed
     manifest["failed"] = summary.failed
-    store.write_manifest(folder, manifest)
+    with _writing(folder, layout, timeseries, created=True):
+        store.write_manifest(folder, manifest)
     summary.manifest = manifest
     return summary
 

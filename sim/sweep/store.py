@@ -36,8 +36,9 @@ import pyarrow.parquet as pq
 
 from sim import __version__ as sim_version
 from sim.results import provenance
-from sim.results.folder import FolderError, is_temporary, json_text, write_atomic
+from sim.results.folder import FolderError, is_temporary, json_text
 from sim.results.folder import read_manifest as read_folder_manifest
+from sim.results.folder import write_atomic as write_atomic  # the sweep writes through it
 from sim.results.outcomes import REGISTRY
 from sim.sweep.spec import SweepError
 
@@ -200,7 +201,8 @@ def check_resumable(folder: Path, definition: Mapping[str, Any], digest: str) ->
     if folder.exists() and not folder.is_dir():
         raise SweepError(folder, "", "exists and is not a folder (expected a results folder)")
     if not (folder / MANIFEST).exists():
-        if folder.is_dir() and any(folder.iterdir()):
+        # An empty folder may hold the lock of a start that was moving files into it.
+        if folder.is_dir() and any(path.name != ".lock" for path in folder.iterdir()):
             raise SweepError(
                 folder,
                 "",
