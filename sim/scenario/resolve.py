@@ -22,10 +22,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Final
 
 from sim.scenario import schema, tomlfile
 from sim.scenario.schema import Field
@@ -129,9 +129,13 @@ class Scenario:
                 old.low if keep and old is not None else None,
                 old.high if keep and old is not None else None,
             )
-        return Scenario(
+        changed = Scenario(
             self.name, self.title, self.narrative, self.files, self.digest, values, self.events
         )
+        broken = _broken_rule(changed)
+        if broken is not None:
+            raise ScenarioError(origin, broken[0], broken[1])
+        return changed
 
     def with_constant_capacity(self, level: float) -> Scenario:
         """A copy whose capacity path is constant at ``level`` (scenario events still apply)."""
@@ -573,26 +577,43 @@ def _check_complete(root: TomlFile, values: Mapping[str, Value]) -> None:
             raise ScenarioError(root.path, path, f"missing (expected {spec.expected()})")
 
 
-def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
-    """Cross-field rules: the capacity shape's keys, floor <= ceiling, months after the start.
+@dataclass(frozen=True)
+class NumericRule:
+    """A cross-field rule between numeric values: ``holds`` works on numbers and on numpy
+    arrays alike, so a sweep checks every design point with the same rule."""
 
-    An error names the scenario's own file (with the line, when the value is set there); a
-    value inherited from a parent is named with the file and line that set it.
+    path: str
+    """The value an error names."""
+    inputs: tuple[str, ...]
+    holds: Callable[..., Any]
+    expected: str
+
+
+#: The numeric cross-field rules of a scenario (a sweep can vary these values).
+NUMERIC_RULES: Final = (
+    NumericRule(
+        "russia.capacity.floor",
+        ("russia.capacity.floor", "russia.capacity.ceiling"),
+        lambda floor, ceiling: floor <= ceiling,
+        "expected floor <= ceiling",
+    ),
+    NumericRule(
+        "mechanisms.peer_weight",
+        ("mechanisms.inertia", "mechanisms.peer_weight"),
+        lambda inertia, peer: (1.0 - inertia) + peer <= 1.0,
+        "expected (1 - inertia) + peer_weight <= 1",
+    ),
+)
+
+
+def _broken_rule(scenario: Scenario) -> tuple[str, str, str | None] | None:
+    """The first cross-field rule the scenario breaks: (path, what was expected, the path the
+    problem is about if not ``path``), or None.
+
+    The rules: the capacity shape's keys, floor <= ceiling, months after the start, and
+    (1 - inertia) + peer_weight <= 1.
     """
     values = scenario.values
-    leaf = chain[-1]
-    by_file = {str(raw.path): raw for raw in chain}
-
-    def fail(path: str, message: str, about: str | None = None) -> NoReturn:
-        key = about or path
-        value = values.get(key)
-        origin = by_file.get(value.file) if value is not None else None
-        if origin is None or origin is leaf:
-            raise ScenarioError(leaf.path, path, message, leaf.lines.path(key))
-        line = origin.lines.path(key)
-        where = f"{origin.path.name}:{line}" if line else origin.path.name
-        raise ScenarioError(leaf.path, path, f"{message} ({key} is set in {where})")
-
     shape = scenario["russia.capacity.shape"]
     needs = {
         "drain": ("drain_per_month",),
@@ -602,10 +623,10 @@ def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
     }.get(shape, ())
     for key in needs:
         if f"russia.capacity.{key}" not in values:
-            fail(
+            return (
                 f"russia.capacity.{key}",
                 f"missing: the '{shape}' capacity shape needs {', '.join(needs)}",
-                about="russia.capacity.shape",
+                "russia.capacity.shape",
             )
     drain = values.get("russia.capacity.drain_per_month")
     if (
@@ -614,23 +635,46 @@ def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
         and drain.value != 0
         and drain.file == values["russia.capacity.shape"].file
     ):  # an inherited drain is simply not used by a constant path; one set beside it is a slip
-        fail(
+        return (
             "russia.capacity.drain_per_month",
             "a 'constant' capacity path must have drain_per_month = 0",
+            None,
         )
-    if scenario["russia.capacity.floor"] > scenario["russia.capacity.ceiling"]:
-        fail("russia.capacity.floor", "expected floor <= ceiling")
+    capacity, mechanisms = NUMERIC_RULES
+    if not capacity.holds(*(scenario[path] for path in capacity.inputs)):
+        return capacity.path, capacity.expected, None
     start = scenario.start
     for key in ("shock_at", "recovery_at"):
         path = f"russia.capacity.{key}"
         if path in values and month_index(start, scenario[path]) < 0:
-            fail(path, f"expected a month on or after the start {start}")
+            return path, f"expected a month on or after the start {start}", None
     if month_index(start, scenario["drills.first_at"]) < 0:
-        fail("drills.first_at", f"expected a month on or after the start {start}")
-    inertia = scenario["mechanisms.inertia"]
-    peer = scenario["mechanisms.peer_weight"]
-    if (1.0 - inertia) + peer > 1.0:
-        fail("mechanisms.peer_weight", "expected (1 - inertia) + peer_weight <= 1")
+        return "drills.first_at", f"expected a month on or after the start {start}", None
+    if not mechanisms.holds(*(scenario[path] for path in mechanisms.inputs)):
+        return mechanisms.path, mechanisms.expected, None
+    return None
+
+
+def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
+    """The cross-field rules of :func:`_broken_rule`, for a scenario read from files.
+
+    An error names the scenario's own file (with the line, when the value is set there); a
+    value inherited from a parent is named with the file and line that set it.
+    """
+    broken = _broken_rule(scenario)
+    if broken is None:
+        return
+    path, message, about = broken
+    leaf = chain[-1]
+    by_file = {str(raw.path): raw for raw in chain}
+    key = about or path
+    value = scenario.values.get(key)
+    origin = by_file.get(value.file) if value is not None else None
+    if origin is None or origin is leaf:
+        raise ScenarioError(leaf.path, path, message, leaf.lines.path(key))
+    line = origin.lines.path(key)
+    where = f"{origin.path.name}:{line}" if line else origin.path.name
+    raise ScenarioError(leaf.path, path, f"{message} ({key} is set in {where})")
 
 
 def month_index(start: str, date: str) -> int:

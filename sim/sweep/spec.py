@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sim.scenario import Scenario, ScenarioError, load, locate, schema, tomlfile
+from sim.scenario.resolve import NUMERIC_RULES
 from sim.scenario.tomlfile import TomlFile, did_you_mean
 
 #: The designs a sweep may use.
@@ -784,6 +785,39 @@ def check(spec: SweepSpec, where: str) -> SweepSpec:
     if spec.runs() > MAX_RUNS:
         raise SweepError(where, "replicates", f"{spec.runs():,} runs is too many")
     return spec
+
+
+def check_points(spec: SweepSpec, matrix: Any) -> None:
+    """Every design point against the scenario's own cross-field rules (floor <= ceiling, ...),
+    before any run: a SweepError names the swept value, the point and the values it breaks.
+
+    ``matrix`` is the design (one row per point, one column per swept path, as
+    :func:`sim.sweep.design.points` makes it); the rules are evaluated on whole columns.
+    """
+    import numpy as np
+
+    where = spec.file or "command line"
+    columns = {path: matrix[:, index] for index, path in enumerate(spec.paths)}
+    for rule in NUMERIC_RULES:
+        swept = [path for path in rule.inputs if path in columns]
+        if not swept:
+            continue
+        inputs = [columns.get(path, spec.scenario[path]) for path in rule.inputs]
+        holds = np.broadcast_to(rule.holds(*inputs), (len(matrix),))
+        if holds.all():
+            continue
+        row = int(np.argmin(holds))
+        named = rule.path if rule.path in swept else swept[0]
+        ordered = [named, *(path for path in rule.inputs if path != named)]
+        values = ", ".join(
+            f"{path} = {float(columns[path][row] if path in columns else spec.scenario[path]):g}"
+            for path in ordered
+        )
+        raise SweepError(
+            where,
+            named,
+            f"design point {row} has {values}: {rule.expected}",
+        )
 
 
 def _check_grid_levels(where: str, parameter: Parameter) -> None:
