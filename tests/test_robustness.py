@@ -112,3 +112,77 @@ def test_a_child_scenario_with_the_same_values_is_refused_the_same_way(tmp_path:
         load("baseline-2022").with_values(
             {"russia.capacity.floor": 0.9, "russia.capacity.ceiling": 0.5}
         )
+
+
+# --- 4: no traceback on pathological input ---------------------------------------------------
+
+DEEP = "{ a = " * 500 + "1" + " }" * 500
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f'extends = "baseline-2022"\nx = {DEEP}\n', "nested more than 32 deep"),
+        ('extends = "baseline-2022"\n[' + ".".join(["a"] * 500) + "]\nb = 1\n", "nested"),
+        (
+            'extends = "baseline-2022"\nmembers.Belarus.alignment = ' + "9" * 5000 + "\n",
+            ":2: invalid TOML: a number of more than 4300 digits",
+        ),
+        ('extends = ""\n', "extends: parent scenario '' not found"),
+        ('extends = "."\n', "extends: parent scenario '.' not found"),
+        ('extends = "' + "a" * 5000 + '"\n', "extends: parent scenario 'aaaa"),
+        ('extends = "baseline-2022"\nname = "' + "a" * 5000 + '"\n', "name: expected a name of"),
+    ],
+    ids=[
+        "inline-tables",
+        "table-header",
+        "huge-integer",
+        "extends-empty",
+        "extends-dot",
+        "extends-long",
+        "name-long",
+    ],
+)
+def test_pathological_scenario_files_are_one_line(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    message = assert_one_line_error(invoke("validate", path), f"{path}", expected)
+    assert len(message) < 1000
+    out = tmp_path / "out"
+    assert_one_line_error(invoke("run", path, "--out", out, "--steps", "1", "-r", "1"), expected)
+    assert files_under(out) == []
+
+
+def test_a_scenario_name_too_long_for_a_file_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert_one_line_error(invoke("run", "a" * 5000, "--out", out), "name too long")
+    assert_sweep_refused(["a" * 5000], out, "no such sweep")
+    assert_sweep_refused(["a" * 5000, "--param", "russia.capacity.initial=0:1:2"], out, "too long")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (f"\n[fixed]\nx = {DEEP}\n", "nested more than 32 deep (expected a sweep file)"),
+        ("seed = " + "1" * 5000 + "\n", "a number of more than 4300 digits"),
+        ("\nname = '" + "a" * 5000 + "'\n", "name: expected a name of at most 64 characters"),
+    ],
+    ids=["deep", "huge-seed", "name-long"],
+)
+def test_pathological_sweep_files_are_one_line(tmp_path: Path, extra: str, expected: str) -> None:
+    path = sweep_file(tmp_path, "", "bad.toml")
+    path.write_text(SWEEP.replace("replicates = 1", extra + "replicates = 1", 1), encoding="utf-8")
+    assert_sweep_refused([path], tmp_path / "out", expected)
+
+
+@pytest.mark.parametrize("bound", ["1" + "0" * 400, "1" + "0" * 400 + ".0", "-" + "9" * 400])
+def test_sweep_bounds_of_400_digits_are_one_line(tmp_path: Path, bound: str) -> None:
+    path = sweep_file(tmp_path)
+    path.write_text(SWEEP.replace("high = 0.8", f"high = {bound}"), encoding="utf-8")
+    assert_sweep_refused([path], tmp_path / "out", "parameters.russia.capacity.initial")
+    arguments: list[str | Path] = [
+        "baseline-2022",
+        "--param",
+        f"russia.capacity.initial=0:{bound}:2",
+    ]
+    assert_sweep_refused(arguments, tmp_path / "out2", "russia.capacity.initial")

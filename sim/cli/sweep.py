@@ -251,7 +251,7 @@ def resolve(
             seed=seed,
             steps=steps,
         )
-    if not params and not Path(sweep).exists():
+    if not params and not _exists(sweep):
         from sim.scenario import available
 
         names = ", ".join([*named_sweeps(), *available()])
@@ -270,6 +270,13 @@ def resolve(
         seed=seed,
         steps=steps,
     )
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except OSError:  # a name too long for a file
+        return False
 
 
 def reproduce_command(

@@ -36,6 +36,9 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})$")
 _FIRST_YEAR, _LAST_YEAR = 1900, 2199
 #: A scenario name: it names the results folder, so it cannot hold a path.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
+#: Longest scenario or sweep name (a results folder is named after it, and a comparison's
+#: folder after several).
+MAX_NAME_LENGTH = 64
 _VALUE_TABLE_KEYS = ("value", "range", "source", "reason")
 
 
@@ -178,6 +181,9 @@ def locate(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     if text in names:
         return names[text]
     candidate = Path(text)
+    problem = _path_problem(text)
+    if problem is not None:
+        raise ScenarioError(_shorten(text), "", problem)
     if relative_to is not None and not candidate.is_absolute():
         sibling = relative_to.parent / candidate
         if sibling.suffix != ".toml":
@@ -193,6 +199,27 @@ def locate(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
         f"no such scenario (expected a name from {', '.join(names) or 'scenarios/'} "
         f"or a path to a .toml file){hint}",
     )
+
+
+#: Longest file or folder name most file systems allow (bytes), and the longest path.
+_MAX_FILE_NAME, _MAX_PATH = 255, 4096
+
+
+def _path_problem(text: str) -> str | None:
+    """Why ``text`` cannot name a scenario file, or None."""
+    expected = "expected a scenario name or a path to a .toml file"
+    if Path(text).name in ("", ".", ".."):
+        return f"not a file name ({expected})"
+    if len(text.encode()) > _MAX_PATH or any(
+        len(part.encode()) > _MAX_FILE_NAME for part in Path(text).parts
+    ):
+        return f"name too long ({expected}, file names of at most {_MAX_FILE_NAME} bytes)"
+    return None
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """A user's text cut to fit a one-line message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load(name_or_path: str | Path) -> Scenario:
@@ -250,7 +277,7 @@ def _read_chain(path: Path) -> list[TomlFile]:
                 raise ScenarioError(
                     current,
                     "extends",
-                    f"parent scenario '{parent}' not found "
+                    f"parent scenario '{_shorten(parent)}' not found "
                     f"(expected one of {', '.join(available())} or a path)",
                     raw.lines.line("extends"),
                 ) from None
@@ -258,7 +285,7 @@ def _read_chain(path: Path) -> list[TomlFile]:
                 raise ScenarioError(
                     raw.path,
                     "extends",
-                    f"parent scenario '{parent}' not found "
+                    f"parent scenario '{_shorten(parent)}' not found "
                     f"(expected one of {', '.join(available())} or a path)",
                     raw.lines.line("extends"),
                 )
@@ -461,6 +488,14 @@ def _check_value(
                     path,
                     "expected a name of letters, digits, '.', '_' and '-' starting with a "
                     f"letter or digit (it names the results folder), got {_describe(item)}",
+                    line,
+                )
+            if path == "name" and len(item) > MAX_NAME_LENGTH:
+                raise ScenarioError(
+                    file,
+                    path,
+                    f"expected a name of at most {MAX_NAME_LENGTH} characters (it names the "
+                    f"results folder), got {len(item)}",
                     line,
                 )
             return item

@@ -35,7 +35,14 @@ MAX_FILE_BYTES: Final = 1 << 20
 
 #: Why a file could not be read: callers word some reasons their own way (a missing sweep
 #: file is looked up by name among the named sweeps).
-Reason = Literal["missing", "directory", "special", "too-large", "unreadable", "encoding", "toml"]
+Reason = Literal[
+    "missing", "directory", "special", "too-large", "unreadable", "encoding", "toml", "too-deep"
+]
+#: Deepest nesting of tables and lists read (a scenario nests four deep; the readers walk the
+#: data recursively, so a file nested hundreds deep is refused here, not by a RecursionError).
+MAX_DEPTH: Final = 32
+#: Python refuses to convert integers longer than this (``sys.get_int_max_str_digits``).
+_INT_DIGITS: Final = 4300
 
 
 class TomlFileError(Exception):
@@ -91,6 +98,7 @@ def read(path: Path, kind: str) -> TomlFile:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise TomlFileError(path, "encoding", "not UTF-8 text (expected a TOML file)") from None
+    too_deep = f"tables or lists nested more than {MAX_DEPTH} deep (expected a {kind} file)"
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -99,7 +107,33 @@ def read(path: Path, kind: str) -> TomlFile:
         line = int(match.group(1)) if match else None
         detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
         raise TomlFileError(path, "toml", f"invalid TOML: {detail}", line) from None
+    except ValueError:  # an integer too long to convert (tomllib lets it through)
+        long_number = re.search(rf"\d{{{_INT_DIGITS + 1},}}", text)
+        line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
+        raise TomlFileError(
+            path,
+            "toml",
+            f"invalid TOML: a number of more than {_INT_DIGITS} digits "
+            f"(expected a {kind} file of ordinary numbers)",
+            line,
+        ) from None
+    except RecursionError:
+        raise TomlFileError(path, "too-deep", too_deep) from None
+    if _deeper_than(data, MAX_DEPTH):
+        raise TomlFileError(path, "too-deep", too_deep)
     return TomlFile(path, raw, text, data, KeyLines(text))
+
+
+def _deeper_than(data: dict[str, Any], limit: int) -> bool:
+    """Whether tables and lists nest more than ``limit`` deep (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def did_you_mean(word: str, options: Iterable[str], cutoff: float = 0.6) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sim.scenario import Scenario, ScenarioError, load, locate, schema, tomlfile
-from sim.scenario.resolve import NUMERIC_RULES
+from sim.scenario.resolve import MAX_NAME_LENGTH, NUMERIC_RULES
 from sim.scenario.tomlfile import TomlFile, did_you_mean
 
 #: The designs a sweep may use.
@@ -260,12 +260,20 @@ def is_sweep_file(name_or_path: str) -> bool:
     if name_or_path in named_sweeps():
         return True
     path = Path(name_or_path)
-    if not path.is_file():
+    try:
+        if not path.is_file():
+            return False
+    except OSError:  # a name too long for a file, say
         return False
     try:
         data = tomlfile.read(path, "sweep").data
-    except tomlfile.TomlFileError:
-        return path.parent.name == "sweeps"
+    except tomlfile.TomlFileError:  # read it as a sweep if it looks like one, to say why not
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(tomlfile.MAX_FILE_BYTES)
+        except OSError:
+            return path.parent.name == "sweeps"
+        return path.parent.name == "sweeps" or bool(re.search(rb"(?m)^\s*scenario\s*=", head))
     return "scenario" in data and isinstance(data.get("scenario"), str)
 
 
@@ -302,6 +310,13 @@ def _from_file(file: TomlFile) -> SweepSpec:
     if not isinstance(name, str) or not _NAME.match(name):
         raise SweepError(
             where, "name", "expected a name of letters, digits, '.', '_' or '-'", line("name")
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        raise SweepError(
+            where,
+            "name",
+            f"expected a name of at most {MAX_NAME_LENGTH} characters, got {len(name)}",
+            line("name"),
         )
     title = data.get("title", "")
     if not isinstance(title, str):
@@ -554,6 +569,14 @@ def _bounds(
         assert value.low is not None and value.high is not None
         low, high = value.low, value.high
     for name, number in (("low", low), ("high", high)):
+        if isinstance(number, int) and not isinstance(number, bool) and abs(number) >= 10**15:
+            # float() and math.isnan() would overflow
+            raise SweepError(
+                where,
+                f"{key}.{name}",
+                f"expected {spec.expected()}, got a very large integer",
+                line,
+            )
         if isinstance(number, bool) or not isinstance(number, int | float) or math.isnan(number):
             raise SweepError(where, f"{key}.{name}", f"expected a number, got {number!r}", line)
         if spec.kind == "int" and not float(number).is_integer():
