@@ -186,3 +186,36 @@ def test_sweep_bounds_of_400_digits_are_one_line(tmp_path: Path, bound: str) -> 
         f"russia.capacity.initial=0:{bound}:2",
     ]
     assert_sweep_refused(arguments, tmp_path / "out2", "russia.capacity.initial")
+
+
+# --- 5: text given by a user is never parsed as markup ----------------------------------------
+
+
+def test_a_file_name_that_is_no_scenario_name_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m$\\frac{$.toml"
+    path.write_text('extends = "baseline-2022"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert_one_line_error(invoke("validate", path), "name: the file name", "not a scenario name")
+    assert_one_line_error(invoke("run", path, "--out", out), "not a scenario name")
+    assert files_under(out) == []
+    named = tmp_path / "m$\\frac{$-named.toml"
+    named.write_text('extends = "baseline-2022"\nname = "fine"\n', encoding="utf-8")
+    assert invoke("validate", named).exit_code == 0  # a name in the file is used instead
+
+
+def test_figures_draw_tex_markup_as_plain_text(tmp_path: Path) -> None:
+    from sim.report import figures, plots
+    from sim.results.replicates import run_replicates
+
+    runs = run_replicates(load("baseline-2022"), 1, 2, 3)
+    title = "m$\\frac{$: $x^$ 2 replicates"
+    cohesion = figures.plot_cohesion(figures.cohesion_band(runs.timeseries), title=title)
+    cohesion.savefig(tmp_path / "cohesion.png")  # mathtext would raise ValueError here
+    assert cohesion.axes[0].get_title() == title
+    members = figures.plot_members(
+        figures.member_bands(runs.timeseries), figures.event_marks(runs.events, 2), title=title
+    )
+    members.savefig(tmp_path / "members.png")
+    import matplotlib
+
+    assert plots.matplotlib is matplotlib and not matplotlib.rcParams["text.parse_math"]

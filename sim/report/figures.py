@@ -32,6 +32,8 @@ from matplotlib.lines import Line2D
 from sim.results.replicates import describe
 from sim.scenario import schema
 
+matplotlib.rcParams["text.parse_math"] = False  # text given by a user is never markup
+
 #: Line style of each kind of marked event (greyscale-safe: no two share a style).
 EVENT_STYLES: Final[dict[str, tuple[Any, str]]] = {
     "clash": ("--", "clash"),

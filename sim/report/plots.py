@@ -31,6 +31,8 @@ from matplotlib.patches import Patch
 from sim.report.analysis import TIMELINE_KINDS, SweepCrossing, outcome_label
 from sim.scenario import schema
 
+matplotlib.rcParams["text.parse_math"] = False  # text given by a user is never markup
+
 #: Line styles and markers that tell series apart without colour.
 LINESTYLES: Final[tuple[Any, ...]] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)))
 MARKERS: Final = ("o", "s", "^", "D", "v", "P", "X", "h", "p")

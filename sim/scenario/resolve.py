@@ -318,6 +318,16 @@ def _resolve(chain: list[TomlFile]) -> Scenario:
     leaf_file = chain[-1]
     _check_complete(chain[0], values)
     name = str(leaf_file.data.get("name", leaf_file.path.stem))
+    if "name" not in leaf_file.data and (
+        not _NAME.fullmatch(name) or len(name) > MAX_NAME_LENGTH
+    ):  # the name comes from the file's name: the same rules as a name given in the file
+        raise ScenarioError(
+            leaf_file.path,
+            "name",
+            f"the file name {_describe(name)} is not a scenario name (expected letters, digits, "
+            f"'.', '_' and '-', at most {MAX_NAME_LENGTH}, starting with a letter or digit; "
+            'or set name = "..." in the file)',
+        )
     title = str(leaf_file.data.get("title", ""))
     narrative = str(leaf_file.data.get("narrative", ""))
     scenario = Scenario(
