@@ -407,7 +407,18 @@ def _flatten(raw: TomlFile, is_root: bool) -> dict[str, Value]:
 
 
 def _entry(raw: TomlFile, path: str, key: str, spec: Field, item: Any, is_root: bool) -> Value:
-    line = raw.lines.line(path)
+    """One value of the file, checked; an error is given the line of ``path`` (looked up only
+    then: a valid file needs no line)."""
+    try:
+        return _checked_entry(raw, path, spec, item, is_root)
+    except ScenarioError as error:
+        if error.line is not None:
+            raise
+        raise ScenarioError(error.file, error.key, error.expected, raw.lines.line(path)) from None
+
+
+def _checked_entry(raw: TomlFile, path: str, spec: Field, item: Any, is_root: bool) -> Value:
+    line = None  # :func:`_entry` adds it to an error
     numeric = spec.kind in ("unit", "real", "int")
     if isinstance(item, Mapping):
         if not numeric and spec.kind != "units":

@@ -6,9 +6,10 @@ Both readers, :mod:`sim.scenario.resolve` and :mod:`sim.sweep.spec`, read their 
   that is not UTF-8 and invalid TOML, each as a :class:`TomlFileError` with a one-line reason
   (and the line, for a syntax error), before anything else looks at the data;
 * :class:`KeyLines` finds the line of each key. ``tomllib`` gives positions only for syntax
-  errors, so the file's lines are indexed once, in one pass, when a file is read: a lookup is
-  then a dictionary access, and validating a file is linear in its size (looking each key up by
-  rescanning the file made validation quadratic in the number of values and events);
+  errors, so the file's lines are indexed once, in one pass, at the first lookup (a valid file
+  needs none): a lookup is then a dictionary access, and validating a file is linear in its
+  size (looking each key up by rescanning the file made validation quadratic in the number of
+  values and events);
 * :func:`did_you_mean` is the hint after an unknown name.
 
 Sweep files are validated by :mod:`sim.sweep.spec` on this same machinery rather than on a
@@ -159,7 +160,7 @@ def _dotted(key: str) -> str:
 
 
 class KeyLines:
-    """The lines of a TOML file's keys, indexed once.
+    """The lines of a TOML file's keys, indexed once, when the first line is asked for.
 
     Follows ``[table]`` headers and dotted keys, and skips multi-line strings, so a key that
     appears under several tables (``alignment`` under each member) is found under the right one.
@@ -168,12 +169,18 @@ class KeyLines:
 
     def __init__(self, text: str) -> None:
         self._lines = text.splitlines()
-        #: path -> first line that sets it (or opens its table)
-        self._sets: dict[str, int] = {}
+        #: path -> first line that sets it (or opens its table); built on the first lookup
+        self._sets: dict[str, int] | None = None
         #: path -> first line that sets something under it (the path is a table)
         self._under: dict[str, int] = {}
         self._markers: dict[str, list[int]] = {}
         self._mentions: dict[str, int | None] = {}
+
+    def _index(self) -> dict[str, int]:
+        """Index every line once (the first lookup pays for all)."""
+        if self._sets is not None:
+            return self._sets
+        sets: dict[str, int] = {}
         table = ""
         in_string: str | None = None
         for number, line in enumerate(self._lines, start=1):
@@ -196,25 +203,28 @@ class KeyLines:
                         in_string = quote
             if full is None or full.startswith("\0"):
                 continue
-            self._sets.setdefault(full, number)
+            sets.setdefault(full, number)
             end = -1
             for _ in range(_MAX_INDEXED_DEPTH):
                 end = full.find(".", end + 1)
                 if end == -1:
                     break
                 self._under.setdefault(full[:end], number)
+        self._sets = sets
+        return sets
 
     def path(self, path: str) -> int | None:
         """The line that sets a dotted ``path``, else the first line that sets something under
         it, else the line of the deepest table that holds it."""
-        if path in self._sets:
-            return self._sets[path]
+        sets = self._index()
+        if path in sets:
+            return sets[path]
         if path in self._under:
             return self._under[path]
         end = len(path)
         while (end := path.rfind(".", 0, end)) != -1:
-            if path[:end] in self._sets:
-                return self._sets[path[:end]]
+            if path[:end] in sets:
+                return sets[path[:end]]
         return None
 
     def line(self, key: str) -> int | None:
