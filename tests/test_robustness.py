@@ -219,3 +219,22 @@ def test_figures_draw_tex_markup_as_plain_text(tmp_path: Path) -> None:
     import matplotlib
 
     assert plots.matplotlib is matplotlib and not matplotlib.rcParams["text.parse_math"]
+
+
+# --- 7: values that make every run NaN are refused ------------------------------------------
+
+SHARE = "mechanisms.exposure_reference_share"
+
+
+def test_a_zero_exposure_reference_is_refused_everywhere(tmp_path: Path) -> None:
+    child = tmp_path / "nan.toml"
+    child.write_text(f'extends = "baseline-2022"\n{SHARE} = 0.0\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert_one_line_error(invoke("run", child, "--out", out), SHARE, "expected a number in (0, 1]")
+    assert files_under(out) == []
+    with pytest.raises(ScenarioError, match=r"\(0, 1\]"):
+        load("baseline-2022").with_values({SHARE: 0.0})
+    assert_sweep_refused(["baseline-2022", "--param", f"{SHARE}=0:0.5:3"], out, SHARE, "(0, 1]")
+    fixed = sweep_file(tmp_path, f'\n[fixed]\n"{SHARE}" = 0.0\n')
+    assert_sweep_refused([fixed], out, f"fixed.{SHARE}", "(0, 1]")
+    assert load("baseline-2022").with_values({SHARE: 1e-6})[SHARE] == 1e-6  # above 0 is fine

@@ -467,7 +467,7 @@ def _check_value(
         case "unit" | "real":
             if isinstance(item, bool) or not isinstance(item, int | float):
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
-            if not spec.low <= item <= spec.high:  # exact for huge ints; also refuses nan
+            if not spec.admits(item):  # exact for huge ints; also refuses nan
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
             return float(item)
         case "int":
@@ -570,7 +570,7 @@ def _check_range(
         or not all(not isinstance(x, bool) and isinstance(x, int | float) for x in item)
     ):
         raise ScenarioError(file, f"{path}.range", "expected [low, high], two numbers", line)
-    if not (spec.low <= item[0] <= item[1] <= spec.high):  # exact for huge ints
+    if not (spec.admits(item[0]) and item[0] <= item[1] and spec.admits(item[1])):  # exact
         raise ScenarioError(
             file,
             f"{path}.range",

@@ -586,7 +586,7 @@ def _bounds(
     low_f, high_f = float(low), float(high)
     if low_f > high_f:
         raise SweepError(where, key, f"expected low <= high, got {low_f:g} > {high_f:g}", line)
-    if not spec.low <= low_f <= high_f <= spec.high:
+    if not (spec.admits(low_f) and spec.admits(high_f)):
         raise SweepError(
             where,
             key,
