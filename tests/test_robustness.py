@@ -238,3 +238,109 @@ def test_a_zero_exposure_reference_is_refused_everywhere(tmp_path: Path) -> None
     fixed = sweep_file(tmp_path, f'\n[fixed]\n"{SHARE}" = 0.0\n')
     assert_sweep_refused([fixed], out, f"fixed.{SHARE}", "(0, 1]")
     assert load("baseline-2022").with_values({SHARE: 1e-6})[SHARE] == 1e-6  # above 0 is fine
+
+
+# --- 8: input that was accepted and should not be -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "expected"),
+    [
+        ('start = "２０２３-０７"\n', "start", 'expected a month as "YYYY-MM"'),
+        ('drills.first_at = "٢٠٢٣-٠٧"\n', "drills.first_at", 'expected a month as "YYYY-MM"'),
+        (
+            '"members.Belarus.alignment" = 0.6\n[members.Belarus]\nalignment = 0.5\n',
+            "members.Belarus.alignment",
+            "set twice",
+        ),
+        (
+            '[members]\n"Belarus.alignment" = 0.6\nBelarus.alignment = 0.5\n',
+            "members.Belarus.alignment",
+            "set twice",
+        ),
+    ],
+    ids=["fullwidth-month", "arabic-indic-month", "quoted-dotted-key", "quoted-member-key"],
+)
+def test_scenario_input_that_was_accepted_is_refused(
+    tmp_path: Path, body: str, key: str, expected: str
+) -> None:
+    path = tmp_path / "odd.toml"
+    path.write_text('extends = "baseline-2022"\n' + body, encoding="utf-8")
+    message = assert_one_line_error(invoke("validate", path), expected)
+    if key:
+        assert f": {key}: " in message, message
+
+
+def test_a_month_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "odd.toml"
+    path.write_text('extends = "baseline-2022"\nstart = "2022-10\\n"\n', encoding="utf-8")
+    assert_one_line_error(invoke("validate", path), "start", "YYYY-MM")
+
+
+@pytest.mark.parametrize(
+    "fixed",
+    [
+        '"russia.reserve" = 0.2\nrussia.reserve = 0.3\n',
+        '"russia.capacity.floor" = 0.1\n[fixed.russia.capacity]\nfloor = 0.2\n',
+    ],
+)
+def test_a_sweep_value_set_twice_through_quoting_is_refused(tmp_path: Path, fixed: str) -> None:
+    path = sweep_file(tmp_path, "\n[fixed]\n" + fixed)
+    assert_sweep_refused([path], tmp_path / "out", "fixed.russia.", "set twice")
+    swept = sweep_file(
+        tmp_path,
+        '"russia.reserve" = { low = 0.1, high = 0.2, levels = 2 }\n'
+        "russia.reserve = { low = 0.1, high = 0.3, levels = 2 }\n",
+        "twice.toml",
+    )
+    assert_sweep_refused([swept], tmp_path / "out", "russia.reserve", "swept twice")
+
+
+def test_a_sweep_name_must_match_the_pattern_in_full(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, "", "odd.toml")
+    path.write_text('name = "fz\\n"\n' + SWEEP, encoding="utf-8")
+    assert_sweep_refused([path], tmp_path / "out", "name: expected a name of letters")
+
+
+@pytest.mark.parametrize(
+    "param",
+    [
+        "russia.capacity.initial=0.2:0.8:٣",
+        "russia.capacity.initial=٠.٢:0.8:3",
+        "russia.capacity.initial=0.2:0.8:３",
+    ],
+)
+def test_numbers_in_other_scripts_are_refused_on_the_command_line(
+    tmp_path: Path, param: str
+) -> None:
+    assert_sweep_refused(["baseline-2022", "--param", param], tmp_path / "out", "expected a")
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "threshold"])
+def test_an_empty_out_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    scenarios = ["baseline-2022", "ceasefire-2023"] if command == "compare" else ["baseline-2022"]
+    result = invoke(command, *scenarios, "--out", "", "--replicates", "2", "--steps", "2")
+    assert result.exit_code == 2  # a usage error (one line through the csto entry point)
+    assert "'--out'" in result.stderr and "empty name" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert files_under(tmp_path) == []
+
+
+def test_an_empty_sweep_out_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(
+        "sweep",
+        "baseline-2022",
+        "--param",
+        "russia.capacity.initial=0:1:2",
+        "--steps",
+        "2",
+        "--out",
+        "",
+        "--quiet",
+    )
+    assert_one_line_error(result, "--out")
+    assert files_under(tmp_path) == []

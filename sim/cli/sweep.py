@@ -168,6 +168,8 @@ def sweep_command(
     from sim.sweep.execute import BackendError, SweepInterrupted
 
     with user_errors():
+        if out is not None and out == Path():  # "" and "." alike: the shards would litter here
+            raise SweepError("--out", "", "expected a folder for the sweep, not the current one")
         for flag, value, low, high in (
             ("--samples", samples, 1, None),
             ("--replicates", replicates, 1, MAX_REPLICATES),

@@ -31,7 +31,7 @@ from sim.scenario import schema, tomlfile
 from sim.scenario.schema import Field
 from sim.scenario.tomlfile import TomlFile, did_you_mean
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only: "２０２３-０７" is no month
 #: Scenario months lie in these years (dates must stay printable and plottable as timestamps).
 _FIRST_YEAR, _LAST_YEAR = 1900, 2199
 #: A scenario name: it names the results folder, so it cannot hold a path.
@@ -400,6 +400,14 @@ def _flatten(raw: TomlFile, is_root: bool) -> dict[str, Value]:
                     )
                 walk(item, path)
                 continue
+            if path in flat:  # '"a.b" = 1' beside '[a] b = 2': TOML sees two keys
+                raise ScenarioError(
+                    raw.path,
+                    path,
+                    "set twice (a quoted key with dots names the same value as the dotted key "
+                    "or table; expected each value once)",
+                    raw.lines.line(path),
+                )
             flat[path] = _entry(raw, path, key, spec, item, is_root)
 
     walk(raw.data, "")
@@ -735,8 +743,8 @@ def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
 
 def month_index(start: str, date: str) -> int:
     """Months from ``start`` to ``date`` (both "YYYY-MM"); 0 is the start month."""
-    start_match = _DATE.match(start)
-    date_match = _DATE.match(date)
+    start_match = _DATE.fullmatch(start)
+    date_match = _DATE.fullmatch(date)
     if not start_match or not date_match:
         raise ValueError(f"expected months as YYYY-MM, got {start!r} and {date!r}")
     return (int(date_match.group(1)) - int(start_match.group(1))) * 12 + (
@@ -746,7 +754,7 @@ def month_index(start: str, date: str) -> int:
 
 def month_label(start: str, offset: int) -> str:
     """The "YYYY-MM" label of the month ``offset`` months after ``start``."""
-    match = _DATE.match(start)
+    match = _DATE.fullmatch(start)
     if not match:
         raise ValueError(f"expected a month as YYYY-MM, got {start!r}")
     total = int(match.group(1)) * 12 + int(match.group(2)) - 1 + offset

@@ -86,7 +86,7 @@ DEFAULT_SEED: Final = 1
 #: Where named sweeps live (``csto sweep capacity`` reads ``sweeps/capacity.toml``).
 SWEEP_DIR: Final = Path(__file__).resolve().parent.parent.parent / "sweeps"
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class SweepError(ScenarioError):
@@ -307,7 +307,7 @@ def _from_file(file: TomlFile) -> SweepSpec:
     fixed = _fixed(where, data.get("fixed", {}), line("fixed"))
     scenario = apply_fixed(where, scenario, fixed)
     name = data.get("name", path.stem)
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise SweepError(
             where, "name", "expected a name of letters, digits, '.', '_' or '-'", line("name")
         )
@@ -365,13 +365,15 @@ def _from_file(file: TomlFile) -> SweepSpec:
 def _fixed(where: str, table: Any, line: int | None) -> tuple[tuple[str, Any], ...]:
     if not isinstance(table, Mapping):
         raise SweepError(where, "fixed", "expected a [fixed] table of scenario values", line)
-    found = []
+    found: list[tuple[str, Any]] = []
     for path, item in _flatten_parameters(table):
         if schema.leaf(path) is None or path in schema.TOP_FIELDS:
             hint = did_you_mean(path, schema.all_leaves())
             raise SweepError(
                 where, f"fixed.{path}", f"unknown scenario value (expected a dotted path){hint}"
             )
+        if any(path == seen for seen, _ in found):  # '"a.b" = 1' and 'a.b = 2' alike
+            raise SweepError(where, f"fixed.{path}", "set twice (expected each value once)", line)
         found.append((path, list(item) if isinstance(item, list) else item))
     return tuple(found)
 
@@ -649,6 +651,8 @@ def parse_param(text: str, scenario: Scenario) -> Parameter:
 
     def number(label: str, item: str) -> float:
         try:
+            if not item.isascii():  # float() reads digits of every script: "٠.٢" is 0.2
+                raise ValueError(item)
             value = float(item)
         except ValueError:
             raise SweepError(where, path, f"{label}: expected a number, got '{item}'") from None
@@ -663,6 +667,8 @@ def parse_param(text: str, scenario: Scenario) -> Parameter:
         item["high"] = int(high) if field_spec.kind == "int" and high.is_integer() else high
     if levels_text:
         try:
+            if not levels_text.isascii():  # int() reads digits of every script: "٣" is 3
+                raise ValueError(levels_text)
             item["levels"] = int(levels_text)
         except ValueError:
             raise SweepError(
