@@ -63,7 +63,9 @@ StepsOption = Annotated[
 ]
 OutOption = Annotated[
     Path,
-    typer.Option("--out", "-o", help="Root of results folders.", parser=results_root),
+    typer.Option(
+        "--out", "-o", help="Root of results folders.", parser=results_root, metavar="PATH"
+    ),
 ]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace the results folder if it exists.")

@@ -58,6 +58,7 @@ def run_command(
             "-o",
             help="Root of results folders: results go to OUT/<scenario>/<run-id>/.",
             parser=results_root,
+            metavar="PATH",
         ),
     ] = DEFAULT_OUT,
     csv: Annotated[
