@@ -203,6 +203,7 @@ def test_a_file_name_that_is_no_scenario_name_is_refused(tmp_path: Path) -> None
     assert invoke("validate", named).exit_code == 0  # a name in the file is used instead
 
 
+@pytest.mark.slow
 def test_figures_draw_tex_markup_as_plain_text(tmp_path: Path) -> None:
     from sim.report import figures, plots
     from sim.results.replicates import run_replicates
