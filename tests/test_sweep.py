@@ -12,6 +12,7 @@ import json
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import engine as batch
+from sim.model import rules
 from sim.model.draws import derive_seeds
 from sim.results.outcomes import outcome_table
 from sim.results.run import TIMESERIES_COLUMNS, timeseries_table
@@ -156,13 +158,23 @@ def test_chunk_size_changes_files_not_rows(reference: Path, tmp_path: Path) -> N
 # --- failures -------------------------------------------------------------------------------
 
 
-def test_runs_with_non_finite_outcomes_are_failed_and_the_sweep_goes_on(tmp_path: Path) -> None:
-    # A zero reference share with a zero ethnic Russian share is 0/0: Armenia's exposure, fear
-    # and alignment become NaN in that corner of the design, in both engines alike.
+def test_runs_with_non_finite_outcomes_are_failed_and_the_sweep_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A zero reference share with a zero ethnic Russian share was 0/0; validation now refuses a
+    # zero reference share, so a rule that turns that corner of the design into NaN (Armenia's
+    # exposure, then fear and alignment) stands in for it.
+    exposure = rules.exposure
+
+    def nan_in_the_corner(share: Any, reference: Any) -> Any:
+        corner = (np.asarray(reference) <= 0.001) & (np.asarray(share) == 0)
+        return np.where(corner, np.nan, exposure(share, reference))
+
+    monkeypatch.setattr(rules, "exposure", nan_in_the_corner)
     spec = from_options(
         "baseline-2022",
         [
-            "mechanisms.exposure_reference_share=0:0.173:2",
+            "mechanisms.exposure_reference_share=0.001:0.173:2",
             "members.Armenia.russian_share=0:0.004:2",
         ],
         replicates=3,
@@ -170,7 +182,7 @@ def test_runs_with_non_finite_outcomes_are_failed_and_the_sweep_goes_on(tmp_path
     )
     summary = run_sweep(spec, tmp_path / "nan", workers=1, chunk_size=5)
     runs = read_runs(tmp_path / "nan")
-    bad = (runs["mechanisms.exposure_reference_share"] == 0) & (
+    bad = (runs["mechanisms.exposure_reference_share"] == 0.001) & (
         runs["members.Armenia.russian_share"] == 0
     )
     assert bad.sum() == 3 and summary.failed == 3 and summary.complete

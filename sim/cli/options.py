@@ -22,6 +22,14 @@ DEFAULT_SWEEP_ROOT: Final = DEFAULT_OUT / "sweeps"
 #: Default number of replicates of ``compare`` and ``threshold`` (the batch engine is fast).
 REPLICATES: Final = 100
 
+
+def results_root(value: str | Path) -> Path:
+    """An ``--out`` folder: an empty name is refused (``Path("")`` is the current folder)."""
+    if not str(value).strip():
+        raise typer.BadParameter("expected a folder, got an empty name")
+    return Path(value)
+
+
 ScenarioArgument = Annotated[
     str,
     typer.Argument(
@@ -55,7 +63,9 @@ StepsOption = Annotated[
 ]
 OutOption = Annotated[
     Path,
-    typer.Option("--out", "-o", help="Root of results folders."),
+    typer.Option(
+        "--out", "-o", help="Root of results folders.", parser=results_root, metavar="PATH"
+    ),
 ]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace the results folder if it exists.")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sim.cli.errors import INTERRUPTED, fail, user_errors
-from sim.cli.options import DEFAULT_OUT, MAX_SEED, MAX_STEPS, ScenarioArgument
+from sim.cli.options import DEFAULT_OUT, MAX_SEED, MAX_STEPS, ScenarioArgument, results_root
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,7 +54,11 @@ def run_command(
     out: Annotated[
         Path,
         typer.Option(
-            "--out", "-o", help="Root of results folders: results go to OUT/<scenario>/<run-id>/."
+            "--out",
+            "-o",
+            help="Root of results folders: results go to OUT/<scenario>/<run-id>/.",
+            parser=results_root,
+            metavar="PATH",
         ),
     ] = DEFAULT_OUT,
     csv: Annotated[

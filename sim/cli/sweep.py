@@ -221,6 +221,8 @@ def sweep_command(
     from sim.sweep.execute import BackendError, SweepInterrupted
 
     with user_errors():
+        if out is not None and out == Path():  # "" and "." alike: the shards would litter here
+            raise SweepError("--out", "", "expected a folder for the sweep, not the current one")
         for flag, value, low, high in (
             ("--samples", samples, 1, None),
             ("--replicates", replicates, 1, MAX_REPLICATES),
@@ -370,7 +372,7 @@ def resolve(
             seed=seed,
             steps=steps,
         )
-    if not params and not Path(sweep).exists():
+    if not params and not _exists(sweep):
         from sim.scenario import available
 
         names = ", ".join([*named_sweeps(), *available()])
@@ -389,6 +391,13 @@ def resolve(
         seed=seed,
         steps=steps,
     )
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except OSError:  # a name too long for a file
+        return False
 
 
 def reproduce_command(

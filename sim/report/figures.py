@@ -39,6 +39,8 @@ from sim.scenario import schema
 if TYPE_CHECKING:
     from sim.report.sweep import SweepCrossing
 
+matplotlib.rcParams["text.parse_math"] = False  # text given by a user is never markup
+
 #: Resolution of the PNG files a run's results folder holds, and of figures in reports.
 FILE_DPI: Final = 150
 REPORT_DPI: Final = 110

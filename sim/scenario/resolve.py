@@ -22,20 +22,23 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Final
 
 from sim.scenario import schema, tomlfile
 from sim.scenario.schema import Field
 from sim.scenario.tomlfile import TomlFile, did_you_mean
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only: "２０２３-０７" is no month
 #: Scenario months lie in these years (dates must stay printable and plottable as timestamps).
 _FIRST_YEAR, _LAST_YEAR = 1900, 2199
 #: A scenario name: it names the results folder, so it cannot hold a path.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
+#: Longest scenario or sweep name (a results folder is named after it, and a comparison's
+#: folder after several).
+MAX_NAME_LENGTH = 64
 _VALUE_TABLE_KEYS = ("value", "range", "source", "reason")
 
 
@@ -129,9 +132,13 @@ class Scenario:
                 old.low if keep and old is not None else None,
                 old.high if keep and old is not None else None,
             )
-        return Scenario(
+        changed = Scenario(
             self.name, self.title, self.narrative, self.files, self.digest, values, self.events
         )
+        broken = _broken_rule(changed)
+        if broken is not None:
+            raise ScenarioError(origin, broken[0], broken[1])
+        return changed
 
     def with_constant_capacity(self, level: float) -> Scenario:
         """A copy whose capacity path is constant at ``level`` (scenario events still apply)."""
@@ -174,6 +181,9 @@ def locate(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     if text in names:
         return names[text]
     candidate = Path(text)
+    problem = _path_problem(text)
+    if problem is not None:
+        raise ScenarioError(_shorten(text), "", problem)
     if relative_to is not None and not candidate.is_absolute():
         sibling = relative_to.parent / candidate
         if sibling.suffix != ".toml":
@@ -189,6 +199,27 @@ def locate(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
         f"no such scenario (expected a name from {', '.join(names) or 'scenarios/'} "
         f"or a path to a .toml file){hint}",
     )
+
+
+#: Longest file or folder name most file systems allow (bytes), and the longest path.
+_MAX_FILE_NAME, _MAX_PATH = 255, 4096
+
+
+def _path_problem(text: str) -> str | None:
+    """Why ``text`` cannot name a scenario file, or None."""
+    expected = "expected a scenario name or a path to a .toml file"
+    if Path(text).name in ("", ".", ".."):
+        return f"not a file name ({expected})"
+    if len(text.encode()) > _MAX_PATH or any(
+        len(part.encode()) > _MAX_FILE_NAME for part in Path(text).parts
+    ):
+        return f"name too long ({expected}, file names of at most {_MAX_FILE_NAME} bytes)"
+    return None
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """A user's text cut to fit a one-line message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load(name_or_path: str | Path) -> Scenario:
@@ -246,7 +277,7 @@ def _read_chain(path: Path) -> list[TomlFile]:
                 raise ScenarioError(
                     current,
                     "extends",
-                    f"parent scenario '{parent}' not found "
+                    f"parent scenario '{_shorten(parent)}' not found "
                     f"(expected one of {', '.join(available())} or a path)",
                     raw.lines.line("extends"),
                 ) from None
@@ -254,7 +285,7 @@ def _read_chain(path: Path) -> list[TomlFile]:
                 raise ScenarioError(
                     raw.path,
                     "extends",
-                    f"parent scenario '{parent}' not found "
+                    f"parent scenario '{_shorten(parent)}' not found "
                     f"(expected one of {', '.join(available())} or a path)",
                     raw.lines.line("extends"),
                 )
@@ -287,6 +318,16 @@ def _resolve(chain: list[TomlFile]) -> Scenario:
     leaf_file = chain[-1]
     _check_complete(chain[0], values)
     name = str(leaf_file.data.get("name", leaf_file.path.stem))
+    if "name" not in leaf_file.data and (
+        not _NAME.fullmatch(name) or len(name) > MAX_NAME_LENGTH
+    ):  # the name comes from the file's name: the same rules as a name given in the file
+        raise ScenarioError(
+            leaf_file.path,
+            "name",
+            f"the file name {_describe(name)} is not a scenario name (expected letters, digits, "
+            f"'.', '_' and '-', at most {MAX_NAME_LENGTH}, starting with a letter or digit; "
+            'or set name = "..." in the file)',
+        )
     title = str(leaf_file.data.get("title", ""))
     narrative = str(leaf_file.data.get("narrative", ""))
     scenario = Scenario(
@@ -359,6 +400,14 @@ def _flatten(raw: TomlFile, is_root: bool) -> dict[str, Value]:
                     )
                 walk(item, path)
                 continue
+            if path in flat:  # '"a.b" = 1' beside '[a] b = 2': TOML sees two keys
+                raise ScenarioError(
+                    raw.path,
+                    path,
+                    "set twice (a quoted key with dots names the same value as the dotted key "
+                    "or table; expected each value once)",
+                    raw.lines.line(path),
+                )
             flat[path] = _entry(raw, path, key, spec, item, is_root)
 
     walk(raw.data, "")
@@ -366,7 +415,18 @@ def _flatten(raw: TomlFile, is_root: bool) -> dict[str, Value]:
 
 
 def _entry(raw: TomlFile, path: str, key: str, spec: Field, item: Any, is_root: bool) -> Value:
-    line = raw.lines.line(path)
+    """One value of the file, checked; an error is given the line of ``path`` (looked up only
+    then: a valid file needs no line)."""
+    try:
+        return _checked_entry(raw, path, spec, item, is_root)
+    except ScenarioError as error:
+        if error.line is not None:
+            raise
+        raise ScenarioError(error.file, error.key, error.expected, raw.lines.line(path)) from None
+
+
+def _checked_entry(raw: TomlFile, path: str, spec: Field, item: Any, is_root: bool) -> Value:
+    line = None  # :func:`_entry` adds it to an error
     numeric = spec.kind in ("unit", "real", "int")
     if isinstance(item, Mapping):
         if not numeric and spec.kind != "units":
@@ -415,7 +475,7 @@ def _check_value(
         case "unit" | "real":
             if isinstance(item, bool) or not isinstance(item, int | float):
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
-            if not spec.low <= item <= spec.high:  # exact for huge ints; also refuses nan
+            if not spec.admits(item):  # exact for huge ints; also refuses nan
                 raise ScenarioError(file, path, f"{expected}, got {_describe(item)}", line)
             return float(item)
         case "int":
@@ -457,6 +517,14 @@ def _check_value(
                     path,
                     "expected a name of letters, digits, '.', '_' and '-' starting with a "
                     f"letter or digit (it names the results folder), got {_describe(item)}",
+                    line,
+                )
+            if path == "name" and len(item) > MAX_NAME_LENGTH:
+                raise ScenarioError(
+                    file,
+                    path,
+                    f"expected a name of at most {MAX_NAME_LENGTH} characters (it names the "
+                    f"results folder), got {len(item)}",
                     line,
                 )
             return item
@@ -510,7 +578,7 @@ def _check_range(
         or not all(not isinstance(x, bool) and isinstance(x, int | float) for x in item)
     ):
         raise ScenarioError(file, f"{path}.range", "expected [low, high], two numbers", line)
-    if not (spec.low <= item[0] <= item[1] <= spec.high):  # exact for huge ints
+    if not (spec.admits(item[0]) and item[0] <= item[1] and spec.admits(item[1])):  # exact
         raise ScenarioError(
             file,
             f"{path}.range",
@@ -573,26 +641,43 @@ def _check_complete(root: TomlFile, values: Mapping[str, Value]) -> None:
             raise ScenarioError(root.path, path, f"missing (expected {spec.expected()})")
 
 
-def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
-    """Cross-field rules: the capacity shape's keys, floor <= ceiling, months after the start.
+@dataclass(frozen=True)
+class NumericRule:
+    """A cross-field rule between numeric values: ``holds`` works on numbers and on numpy
+    arrays alike, so a sweep checks every design point with the same rule."""
 
-    An error names the scenario's own file (with the line, when the value is set there); a
-    value inherited from a parent is named with the file and line that set it.
+    path: str
+    """The value an error names."""
+    inputs: tuple[str, ...]
+    holds: Callable[..., Any]
+    expected: str
+
+
+#: The numeric cross-field rules of a scenario (a sweep can vary these values).
+NUMERIC_RULES: Final = (
+    NumericRule(
+        "russia.capacity.floor",
+        ("russia.capacity.floor", "russia.capacity.ceiling"),
+        lambda floor, ceiling: floor <= ceiling,
+        "expected floor <= ceiling",
+    ),
+    NumericRule(
+        "mechanisms.peer_weight",
+        ("mechanisms.inertia", "mechanisms.peer_weight"),
+        lambda inertia, peer: (1.0 - inertia) + peer <= 1.0,
+        "expected (1 - inertia) + peer_weight <= 1",
+    ),
+)
+
+
+def _broken_rule(scenario: Scenario) -> tuple[str, str, str | None] | None:
+    """The first cross-field rule the scenario breaks: (path, what was expected, the path the
+    problem is about if not ``path``), or None.
+
+    The rules: the capacity shape's keys, floor <= ceiling, months after the start, and
+    (1 - inertia) + peer_weight <= 1.
     """
     values = scenario.values
-    leaf = chain[-1]
-    by_file = {str(raw.path): raw for raw in chain}
-
-    def fail(path: str, message: str, about: str | None = None) -> NoReturn:
-        key = about or path
-        value = values.get(key)
-        origin = by_file.get(value.file) if value is not None else None
-        if origin is None or origin is leaf:
-            raise ScenarioError(leaf.path, path, message, leaf.lines.path(key))
-        line = origin.lines.path(key)
-        where = f"{origin.path.name}:{line}" if line else origin.path.name
-        raise ScenarioError(leaf.path, path, f"{message} ({key} is set in {where})")
-
     shape = scenario["russia.capacity.shape"]
     needs = {
         "drain": ("drain_per_month",),
@@ -602,10 +687,10 @@ def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
     }.get(shape, ())
     for key in needs:
         if f"russia.capacity.{key}" not in values:
-            fail(
+            return (
                 f"russia.capacity.{key}",
                 f"missing: the '{shape}' capacity shape needs {', '.join(needs)}",
-                about="russia.capacity.shape",
+                "russia.capacity.shape",
             )
     drain = values.get("russia.capacity.drain_per_month")
     if (
@@ -614,29 +699,52 @@ def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
         and drain.value != 0
         and drain.file == values["russia.capacity.shape"].file
     ):  # an inherited drain is simply not used by a constant path; one set beside it is a slip
-        fail(
+        return (
             "russia.capacity.drain_per_month",
             "a 'constant' capacity path must have drain_per_month = 0",
+            None,
         )
-    if scenario["russia.capacity.floor"] > scenario["russia.capacity.ceiling"]:
-        fail("russia.capacity.floor", "expected floor <= ceiling")
+    capacity, mechanisms = NUMERIC_RULES
+    if not capacity.holds(*(scenario[path] for path in capacity.inputs)):
+        return capacity.path, capacity.expected, None
     start = scenario.start
     for key in ("shock_at", "recovery_at"):
         path = f"russia.capacity.{key}"
         if path in values and month_index(start, scenario[path]) < 0:
-            fail(path, f"expected a month on or after the start {start}")
+            return path, f"expected a month on or after the start {start}", None
     if month_index(start, scenario["drills.first_at"]) < 0:
-        fail("drills.first_at", f"expected a month on or after the start {start}")
-    inertia = scenario["mechanisms.inertia"]
-    peer = scenario["mechanisms.peer_weight"]
-    if (1.0 - inertia) + peer > 1.0:
-        fail("mechanisms.peer_weight", "expected (1 - inertia) + peer_weight <= 1")
+        return "drills.first_at", f"expected a month on or after the start {start}", None
+    if not mechanisms.holds(*(scenario[path] for path in mechanisms.inputs)):
+        return mechanisms.path, mechanisms.expected, None
+    return None
+
+
+def _check_consistency(chain: list[TomlFile], scenario: Scenario) -> None:
+    """The cross-field rules of :func:`_broken_rule`, for a scenario read from files.
+
+    An error names the scenario's own file (with the line, when the value is set there); a
+    value inherited from a parent is named with the file and line that set it.
+    """
+    broken = _broken_rule(scenario)
+    if broken is None:
+        return
+    path, message, about = broken
+    leaf = chain[-1]
+    by_file = {str(raw.path): raw for raw in chain}
+    key = about or path
+    value = scenario.values.get(key)
+    origin = by_file.get(value.file) if value is not None else None
+    if origin is None or origin is leaf:
+        raise ScenarioError(leaf.path, path, message, leaf.lines.path(key))
+    line = origin.lines.path(key)
+    where = f"{origin.path.name}:{line}" if line else origin.path.name
+    raise ScenarioError(leaf.path, path, f"{message} ({key} is set in {where})")
 
 
 def month_index(start: str, date: str) -> int:
     """Months from ``start`` to ``date`` (both "YYYY-MM"); 0 is the start month."""
-    start_match = _DATE.match(start)
-    date_match = _DATE.match(date)
+    start_match = _DATE.fullmatch(start)
+    date_match = _DATE.fullmatch(date)
     if not start_match or not date_match:
         raise ValueError(f"expected months as YYYY-MM, got {start!r} and {date!r}")
     return (int(date_match.group(1)) - int(start_match.group(1))) * 12 + (
@@ -646,7 +754,7 @@ def month_index(start: str, date: str) -> int:
 
 def month_label(start: str, offset: int) -> str:
     """The "YYYY-MM" label of the month ``offset`` months after ``start``."""
-    match = _DATE.match(start)
+    match = _DATE.fullmatch(start)
     if not match:
         raise ValueError(f"expected a month as YYYY-MM, got {start!r}")
     total = int(match.group(1)) * 12 + int(match.group(2)) - 1 + offset

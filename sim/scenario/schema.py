@@ -40,12 +40,21 @@ class Field:
     #: can a sweep vary it (numeric and not structural)
     sweepable: bool = False
     choices: tuple[str, ...] = ()
+    #: ``low`` itself is refused (the value divides: at ``low`` every run would be NaN)
+    above_low: bool = False
+
+    def admits(self, value: float) -> bool:
+        """Whether a number lies in the field's range (exact for huge integers; refuses NaN)."""
+        if self.above_low:
+            return self.low < value <= self.high
+        return self.low <= value <= self.high
 
     def expected(self) -> str:
         """What a value of this field must look like, for error messages."""
         match self.kind:
             case "unit" | "real":
-                return f"a number in [{self.low:g}, {self.high:g}]"
+                opening = "(" if self.above_low else "["
+                return f"a number in {opening}{self.low:g}, {self.high:g}]"
             case "int":
                 return f"a whole number in [{self.low:g}, {self.high:g}]"
             case "date":
@@ -136,7 +145,13 @@ MECHANISM_FIELDS: Final[dict[str, Field]] = {
     "coercion_effect": _unit("pull of coercion at full capacity and full dependence"),
     "coercion_backfire": _unit("grievance one coercion leaves"),
     "grievance_decay": _unit("share of a grievance left a month later"),
-    "exposure_reference_share": _unit("ethnic Russian share at which exposure is full"),
+    "exposure_reference_share": Field(
+        "unit",
+        "ethnic Russian share at which exposure is full",
+        provenance=True,
+        sweepable=True,
+        above_low=True,
+    ),
     "weight_protection": _real("weight of protection against external threat", 0.0, 5.0),
     "weight_regime": _real("weight of regime survival", 0.0, 5.0),
     "weight_lockin": _real("weight of dependence as a cost of exit", 0.0, 5.0),

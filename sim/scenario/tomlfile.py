@@ -6,9 +6,10 @@ Both readers, :mod:`sim.scenario.resolve` and :mod:`sim.sweep.spec`, read their 
   that is not UTF-8 and invalid TOML, each as a :class:`TomlFileError` with a one-line reason
   (and the line, for a syntax error), before anything else looks at the data;
 * :class:`KeyLines` finds the line of each key. ``tomllib`` gives positions only for syntax
-  errors, so the file's lines are indexed once, in one pass, when a file is read: a lookup is
-  then a dictionary access, and validating a file is linear in its size (looking each key up by
-  rescanning the file made validation quadratic in the number of values and events);
+  errors, so the file's lines are indexed once, in one pass, at the first lookup (a valid file
+  needs none): a lookup is then a dictionary access, and validating a file is linear in its
+  size (looking each key up by rescanning the file made validation quadratic in the number of
+  values and events);
 * :func:`did_you_mean` is the hint after an unknown name.
 
 Sweep files are validated by :mod:`sim.sweep.spec` on this same machinery rather than on a
@@ -35,7 +36,14 @@ MAX_FILE_BYTES: Final = 1 << 20
 
 #: Why a file could not be read: callers word some reasons their own way (a missing sweep
 #: file is looked up by name among the named sweeps).
-Reason = Literal["missing", "directory", "special", "too-large", "unreadable", "encoding", "toml"]
+Reason = Literal[
+    "missing", "directory", "special", "too-large", "unreadable", "encoding", "toml", "too-deep"
+]
+#: Deepest nesting of tables and lists read (a scenario nests four deep; the readers walk the
+#: data recursively, so a file nested hundreds deep is refused here, not by a RecursionError).
+MAX_DEPTH: Final = 32
+#: Python refuses to convert integers longer than this (``sys.get_int_max_str_digits``).
+_INT_DIGITS: Final = 4300
 
 
 class TomlFileError(Exception):
@@ -91,6 +99,7 @@ def read(path: Path, kind: str) -> TomlFile:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise TomlFileError(path, "encoding", "not UTF-8 text (expected a TOML file)") from None
+    too_deep = f"tables or lists nested more than {MAX_DEPTH} deep (expected a {kind} file)"
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -99,7 +108,33 @@ def read(path: Path, kind: str) -> TomlFile:
         line = int(match.group(1)) if match else None
         detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
         raise TomlFileError(path, "toml", f"invalid TOML: {detail}", line) from None
+    except ValueError:  # an integer too long to convert (tomllib lets it through)
+        long_number = re.search(rf"\d{{{_INT_DIGITS + 1},}}", text)
+        line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
+        raise TomlFileError(
+            path,
+            "toml",
+            f"invalid TOML: a number of more than {_INT_DIGITS} digits "
+            f"(expected a {kind} file of ordinary numbers)",
+            line,
+        ) from None
+    except RecursionError:
+        raise TomlFileError(path, "too-deep", too_deep) from None
+    if _deeper_than(data, MAX_DEPTH):
+        raise TomlFileError(path, "too-deep", too_deep)
     return TomlFile(path, raw, text, data, KeyLines(text))
+
+
+def _deeper_than(data: dict[str, Any], limit: int) -> bool:
+    """Whether tables and lists nest more than ``limit`` deep (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def did_you_mean(word: str, options: Iterable[str], cutoff: float = 0.6) -> str:
@@ -125,7 +160,7 @@ def _dotted(key: str) -> str:
 
 
 class KeyLines:
-    """The lines of a TOML file's keys, indexed once.
+    """The lines of a TOML file's keys, indexed once, when the first line is asked for.
 
     Follows ``[table]`` headers and dotted keys, and skips multi-line strings, so a key that
     appears under several tables (``alignment`` under each member) is found under the right one.
@@ -134,12 +169,18 @@ class KeyLines:
 
     def __init__(self, text: str) -> None:
         self._lines = text.splitlines()
-        #: path -> first line that sets it (or opens its table)
-        self._sets: dict[str, int] = {}
+        #: path -> first line that sets it (or opens its table); built on the first lookup
+        self._sets: dict[str, int] | None = None
         #: path -> first line that sets something under it (the path is a table)
         self._under: dict[str, int] = {}
         self._markers: dict[str, list[int]] = {}
         self._mentions: dict[str, int | None] = {}
+
+    def _index(self) -> dict[str, int]:
+        """Index every line once (the first lookup pays for all)."""
+        if self._sets is not None:
+            return self._sets
+        sets: dict[str, int] = {}
         table = ""
         in_string: str | None = None
         for number, line in enumerate(self._lines, start=1):
@@ -162,25 +203,28 @@ class KeyLines:
                         in_string = quote
             if full is None or full.startswith("\0"):
                 continue
-            self._sets.setdefault(full, number)
+            sets.setdefault(full, number)
             end = -1
             for _ in range(_MAX_INDEXED_DEPTH):
                 end = full.find(".", end + 1)
                 if end == -1:
                     break
                 self._under.setdefault(full[:end], number)
+        self._sets = sets
+        return sets
 
     def path(self, path: str) -> int | None:
         """The line that sets a dotted ``path``, else the first line that sets something under
         it, else the line of the deepest table that holds it."""
-        if path in self._sets:
-            return self._sets[path]
+        sets = self._index()
+        if path in sets:
+            return sets[path]
         if path in self._under:
             return self._under[path]
         end = len(path)
         while (end := path.rfind(".", 0, end)) != -1:
-            if path[:end] in self._sets:
-                return self._sets[path[:end]]
+            if path[:end] in sets:
+                return sets[path[:end]]
         return None
 
     def line(self, key: str) -> int | None:

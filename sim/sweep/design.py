@@ -19,13 +19,14 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from sim.sweep.spec import SweepSpec
+from sim.sweep.spec import SweepSpec, check_points
 
 FloatArray = npt.NDArray[np.float64]
 
 
 def points(spec: SweepSpec) -> FloatArray:
-    """The design matrix: shape ``(spec.points(), len(spec.parameters))``."""
+    """The design matrix: shape ``(spec.points(), len(spec.parameters))``; every point is
+    checked against the scenario's cross-field rules (:func:`sim.sweep.spec.check_points`)."""
     match spec.design.method:
         case "grid":
             matrix = _grid(spec)
@@ -44,6 +45,7 @@ def points(spec: SweepSpec) -> FloatArray:
     expected = (spec.points(), len(spec.parameters))
     if matrix.shape != expected:  # pragma: no cover - a SALib change would show here
         raise RuntimeError(f"{spec.design.method} design has shape {matrix.shape}, not {expected}")
+    check_points(spec, matrix)
     return matrix
 
 

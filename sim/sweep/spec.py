@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from sim.results.outcomes import REGISTRY, SWEEP, UnknownOutcome, member_families, sweep_names
 from sim.scenario import Scenario, ScenarioError, load, locate, schema, tomlfile
+from sim.scenario.resolve import MAX_NAME_LENGTH, NUMERIC_RULES
 from sim.scenario.tomlfile import TomlFile, did_you_mean
 
 #: The designs a sweep may use.
@@ -63,7 +64,7 @@ DEFAULT_SEED: Final = 1
 #: Where named sweeps live (``csto sweep capacity`` reads ``sweeps/capacity.toml``).
 SWEEP_DIR: Final = Path(__file__).resolve().parent.parent.parent / "sweeps"
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class SweepError(ScenarioError):
@@ -237,12 +238,20 @@ def is_sweep_file(name_or_path: str) -> bool:
     if name_or_path in named_sweeps():
         return True
     path = Path(name_or_path)
-    if not path.is_file():
+    try:
+        if not path.is_file():
+            return False
+    except OSError:  # a name too long for a file, say
         return False
     try:
         data = tomlfile.read(path, "sweep").data
-    except tomlfile.TomlFileError:
-        return path.parent.name == "sweeps"
+    except tomlfile.TomlFileError:  # read it as a sweep if it looks like one, to say why not
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(tomlfile.MAX_FILE_BYTES)
+        except OSError:
+            return path.parent.name == "sweeps"
+        return path.parent.name == "sweeps" or bool(re.search(rb"(?m)^\s*scenario\s*=", head))
     return "scenario" in data and isinstance(data.get("scenario"), str)
 
 
@@ -276,9 +285,16 @@ def _from_file(file: TomlFile) -> SweepSpec:
     fixed = _fixed(where, data.get("fixed", {}), line("fixed"))
     scenario = apply_fixed(where, scenario, fixed)
     name = data.get("name", path.stem)
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise SweepError(
             where, "name", "expected a name of letters, digits, '.', '_' or '-'", line("name")
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        raise SweepError(
+            where,
+            "name",
+            f"expected a name of at most {MAX_NAME_LENGTH} characters, got {len(name)}",
+            line("name"),
         )
     title = data.get("title", "")
     if not isinstance(title, str):
@@ -327,13 +343,15 @@ def _from_file(file: TomlFile) -> SweepSpec:
 def _fixed(where: str, table: Any, line: int | None) -> tuple[tuple[str, Any], ...]:
     if not isinstance(table, Mapping):
         raise SweepError(where, "fixed", "expected a [fixed] table of scenario values", line)
-    found = []
+    found: list[tuple[str, Any]] = []
     for path, item in _flatten_parameters(table):
         if schema.leaf(path) is None or path in schema.TOP_FIELDS:
             hint = did_you_mean(path, schema.all_leaves())
             raise SweepError(
                 where, f"fixed.{path}", f"unknown scenario value (expected a dotted path){hint}"
             )
+        if any(path == seen for seen, _ in found):  # '"a.b" = 1' and 'a.b = 2' alike
+            raise SweepError(where, f"fixed.{path}", "set twice (expected each value once)", line)
         found.append((path, list(item) if isinstance(item, list) else item))
     return tuple(found)
 
@@ -531,6 +549,14 @@ def _bounds(
         assert value.low is not None and value.high is not None
         low, high = value.low, value.high
     for name, number in (("low", low), ("high", high)):
+        if isinstance(number, int) and not isinstance(number, bool) and abs(number) >= 10**15:
+            # float() and math.isnan() would overflow
+            raise SweepError(
+                where,
+                f"{key}.{name}",
+                f"expected {spec.expected()}, got a very large integer",
+                line,
+            )
         if isinstance(number, bool) or not isinstance(number, int | float) or math.isnan(number):
             raise SweepError(where, f"{key}.{name}", f"expected a number, got {number!r}", line)
         if spec.kind == "int" and not float(number).is_integer():
@@ -540,7 +566,7 @@ def _bounds(
     low_f, high_f = float(low), float(high)
     if low_f > high_f:
         raise SweepError(where, key, f"expected low <= high, got {low_f:g} > {high_f:g}", line)
-    if not spec.low <= low_f <= high_f <= spec.high:
+    if not (spec.admits(low_f) and spec.admits(high_f)):
         raise SweepError(
             where,
             key,
@@ -603,6 +629,8 @@ def parse_param(text: str, scenario: Scenario) -> Parameter:
 
     def number(label: str, item: str) -> float:
         try:
+            if not item.isascii():  # float() reads digits of every script: "٠.٢" is 0.2
+                raise ValueError(item)
             value = float(item)
         except ValueError:
             raise SweepError(where, path, f"{label}: expected a number, got '{item}'") from None
@@ -617,6 +645,8 @@ def parse_param(text: str, scenario: Scenario) -> Parameter:
         item["high"] = int(high) if field_spec.kind == "int" and high.is_integer() else high
     if levels_text:
         try:
+            if not levels_text.isascii():  # int() reads digits of every script: "٣" is 3
+                raise ValueError(levels_text)
             item["levels"] = int(levels_text)
         except ValueError:
             raise SweepError(
@@ -762,6 +792,39 @@ def check(spec: SweepSpec, where: str) -> SweepSpec:
     if spec.runs() > MAX_RUNS:
         raise SweepError(where, "replicates", f"{spec.runs():,} runs is too many")
     return spec
+
+
+def check_points(spec: SweepSpec, matrix: Any) -> None:
+    """Every design point against the scenario's own cross-field rules (floor <= ceiling, ...),
+    before any run: a SweepError names the swept value, the point and the values it breaks.
+
+    ``matrix`` is the design (one row per point, one column per swept path, as
+    :func:`sim.sweep.design.points` makes it); the rules are evaluated on whole columns.
+    """
+    import numpy as np
+
+    where = spec.file or "command line"
+    columns = {path: matrix[:, index] for index, path in enumerate(spec.paths)}
+    for rule in NUMERIC_RULES:
+        swept = [path for path in rule.inputs if path in columns]
+        if not swept:
+            continue
+        inputs = [columns.get(path, spec.scenario[path]) for path in rule.inputs]
+        holds = np.broadcast_to(rule.holds(*inputs), (len(matrix),))
+        if holds.all():
+            continue
+        row = int(np.argmin(holds))
+        named = rule.path if rule.path in swept else swept[0]
+        ordered = [named, *(path for path in rule.inputs if path != named)]
+        values = ", ".join(
+            f"{path} = {float(columns[path][row] if path in columns else spec.scenario[path]):g}"
+            for path in ordered
+        )
+        raise SweepError(
+            where,
+            named,
+            f"design point {row} has {values}: {rule.expected}",
+        )
 
 
 def _check_grid_levels(where: str, parameter: Parameter) -> None:
