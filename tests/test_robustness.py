@@ -206,15 +206,16 @@ def test_a_file_name_that_is_no_scenario_name_is_refused(tmp_path: Path) -> None
 @pytest.mark.slow
 def test_figures_draw_tex_markup_as_plain_text(tmp_path: Path) -> None:
     from sim.report import figures
+    from sim.report.run import cohesion_band, event_marks, member_bands
     from sim.results.replicates import run_replicates
 
     runs = run_replicates(load("baseline-2022"), 1, 2, 3)
     title = "m$\\frac{$: $x^$ 2 replicates"
-    cohesion = figures.plot_cohesion(figures.cohesion_band(runs.timeseries), title=title)
+    cohesion = figures.plot_cohesion(cohesion_band(runs.timeseries), title=title)
     cohesion.savefig(tmp_path / "cohesion.png")  # mathtext would raise ValueError here
     assert cohesion.axes[0].get_title() == title
     members = figures.plot_members(
-        figures.member_bands(runs.timeseries), figures.event_marks(runs.events, 2), title=title
+        member_bands(runs.timeseries), event_marks(runs.events, 2), title=title
     )
     members.savefig(tmp_path / "members.png")
     import matplotlib
