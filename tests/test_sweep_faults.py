@@ -263,9 +263,13 @@ def test_more_workers_than_cores_is_a_warning(tmp_path: Path, small: Path) -> No
     assert len(warning.splitlines()) == 1
 
 
-#: Long enough that worker processes start (a few seconds of work for two processes).
-LARGER = SMALL.replace("replicates = 3", "replicates = 400").replace(
-    "chunk_size = 4", "chunk_size = 100"
+#: Long enough that worker processes start and are still at work a second later, even on an
+#: idle machine (160,000 runs of 36 months: several seconds for two processes; the tests stop
+#: it long before it ends).
+LARGER = (
+    SMALL.replace("replicates = 3", "replicates = 40000")
+    .replace("chunk_size = 4", "chunk_size = 1000")
+    .replace("steps = 6", "steps = 36")
 )
 
 
