@@ -83,7 +83,7 @@ def simulate(
     runs = int(seed_array.shape[0])
     plan = build_plan(scenario, steps)
     inputs = build_inputs(scenario, plan.steps, overrides, runs=runs)
-    setting = Setting(plan, inputs, draw(seed_array, plan.steps))
+    setting = Setting(plan, inputs, draw(seed_array, plan.steps), explain=timeseries)
     state = initial_state(inputs)
     log = EventLog() if events else None
     recorder = Recorder(runs, plan.steps) if timeseries else None

@@ -15,6 +15,8 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
+from sim.model.state import DRIVER_SERIES
+
 if TYPE_CHECKING:
     from sim.mesa.model import CSTOModel
 
@@ -41,6 +43,18 @@ class _StateSlot:
             array[0] = value
         else:
             array[0, agent.index] = value
+
+
+class _DriverSlot:
+    """What moved a member's alignment this month, one driver: ``state.drivers[0, index, k]``."""
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+
+    def __get__(self, agent: Any, owner: type | None = None) -> Any:
+        if agent is None:
+            return self
+        return float(agent.model.state.drivers[0, agent.index, self.position])
 
 
 class _InputSlot:
@@ -72,17 +86,21 @@ class Member(mesa.Agent):  # type: ignore[misc]
 
     alignment = _StateSlot()
     preferred_alignment = _StateSlot()
+    net_value = _StateSlot()
     trust = _StateSlot()
     energy_transit = _StateSlot()
     security_ties = _StateSlot()
     economic_ties = _StateSlot()
     outside_options = _StateSlot()
-    fear = _StateSlot()
+    outside_protection = _StateSlot()
+    threat = _StateSlot()
     grievance = _StateSlot()
-    months_below = _StateSlot()
+    unanswered_voice = _StateSlot()
+    voice_acts = _StateSlot()
     frozen = _StateSlot()
     regime_ties = _InputSlot()
     russian_share = _InputSlot()
+    proximity = _InputSlot()
     external_threat = _InputSlot()
     sanctions_exposure = _InputSlot()
     crisis_hazard = _InputSlot()
@@ -100,6 +118,10 @@ class Member(mesa.Agent):  # type: ignore[misc]
         return float(self.model.state.dependence[0, self.index])
 
 
+for _position, _name in enumerate(DRIVER_SERIES):
+    setattr(Member, _name, _DriverSlot(_position))
+
+
 class OutsidePower(mesa.Agent):  # type: ignore[misc]
     """China, Turkey, the EU or the US: engagement with each member, bounded by its interest."""
 
@@ -109,15 +131,27 @@ class OutsidePower(mesa.Agent):  # type: ignore[misc]
         self.index = index
 
     @property
-    def engagement(self) -> npt.NDArray[np.float64]:
-        """Engagement with each member (a view: writing to it changes the run)."""
-        view: npt.NDArray[np.float64] = self.model.state.engagement[0, self.index]
+    def security_engagement(self) -> npt.NDArray[np.float64]:
+        """Security engagement with each member (a view: writing to it changes the run)."""
+        view: npt.NDArray[np.float64] = self.model.state.security_engagement[0, self.index]
         return view
 
     @property
-    def interest(self) -> npt.NDArray[np.float64]:
-        """The most the power will engage with each member."""
-        interest: npt.NDArray[np.float64] = self.model.inputs.interest[0, self.index]
+    def economic_engagement(self) -> npt.NDArray[np.float64]:
+        """Economic engagement with each member (a view: writing to it changes the run)."""
+        view: npt.NDArray[np.float64] = self.model.state.economic_engagement[0, self.index]
+        return view
+
+    @property
+    def security_interest(self) -> npt.NDArray[np.float64]:
+        """The most the power will engage in each member's security."""
+        interest: npt.NDArray[np.float64] = self.model.inputs.security_interest[0, self.index]
+        return interest
+
+    @property
+    def economic_interest(self) -> npt.NDArray[np.float64]:
+        """The most the power will engage in each member's economy."""
+        interest: npt.NDArray[np.float64] = self.model.inputs.economic_interest[0, self.index]
         return interest
 
     @property

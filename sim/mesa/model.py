@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim.mesa.agents import Member, OutsidePower, Russia
 from sim.model.events import EventLog
-from sim.model.state import draw, initial_state
+from sim.model.state import ALLIANCE_SERIES, MEMBER_SERIES, draw, initial_state
 from sim.model.step import Setting, advance
 from sim.results.run import TIMESERIES_COLUMNS, RunResult, step_date, summarise
 from sim.scenario import Scenario, load, schema
@@ -35,7 +35,7 @@ KEYWORD_PATHS: dict[str, str] = {
     "initial_capacity": "russia.capacity.initial",
     "drain_per_month": "russia.capacity.drain_per_month",
     "threat_posture": "russia.threat_posture",
-    "reserve": "russia.reserve",
+    "reserve_share": "russia.reserve_share",
     "peer_weight": "mechanisms.peer_weight",
     "inertia": "mechanisms.inertia",
     "trust_loss_ignored": "mechanisms.trust_loss_ignored",
@@ -43,29 +43,13 @@ KEYWORD_PATHS: dict[str, str] = {
     "exit_threshold": "mechanisms.exit_threshold",
 }
 
-#: What the DataCollector records of each member (column name: agent attribute).
-MEMBER_REPORTERS: dict[str, str] = {
-    "member": "name",
-    "alignment": "alignment",
-    "preferred_alignment": "preferred_alignment",
-    "trust": "trust",
-    "dependence": "dependence",
-    "energy_transit": "energy_transit",
-    "security_ties": "security_ties",
-    "economic_ties": "economic_ties",
-    "outside_options": "outside_options",
-    "fear": "fear",
-    "grievance": "grievance",
-    "frozen": "frozen",
-}
+#: What the DataCollector records of each member (column name: agent attribute): every member
+#: series of the state.
+MEMBER_REPORTERS: dict[str, str] = {"member": "name", **{name: name for name in MEMBER_SERIES}}
 #: ... and of Russia and the alliance (column name: model attribute).
 MODEL_REPORTERS = (
-    "capacity",
-    "threat_posture",
-    "cohesion",
+    *ALLIANCE_SERIES,
     "min_cohesion",
-    "action_record",
-    "strain",
     "drills_cancelled",
     "first_freeze_step",
     "first_freeze_member",
@@ -97,7 +81,7 @@ class CSTOModel(mesa.Model):  # type: ignore[misc]
         initial_capacity: float | None = None,
         drain_per_month: float | None = None,
         threat_posture: float | None = None,
-        reserve: float | None = None,
+        reserve_share: float | None = None,
         peer_weight: float | None = None,
         inertia: float | None = None,
         trust_loss_ignored: float | None = None,
@@ -112,7 +96,7 @@ class CSTOModel(mesa.Model):  # type: ignore[misc]
             "initial_capacity": initial_capacity,
             "drain_per_month": drain_per_month,
             "threat_posture": threat_posture,
-            "reserve": reserve,
+            "reserve_share": reserve_share,
             "peer_weight": peer_weight,
             "inertia": inertia,
             "trust_loss_ignored": trust_loss_ignored,
@@ -166,7 +150,13 @@ class CSTOModel(mesa.Model):  # type: ignore[misc]
     # --- what the DataCollector reports ------------------------------------------------------
 
     def _alliance(self, name: str) -> float:
-        return float(getattr(self.state, name)[0])
+        return float(self.state.series_value(name)[0])
+
+    def __getattr__(self, name: str) -> Any:
+        """Russia's and the alliance's other recorded series (cohesion's parts, ...)."""
+        if name in ALLIANCE_SERIES:
+            return self._alliance(name)
+        raise AttributeError(name)
 
     @property
     def capacity(self) -> float:

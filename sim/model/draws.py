@@ -24,6 +24,7 @@ UInt64Array = npt.NDArray[np.uint64]
 CRISIS: Final = 0
 CLASH: Final = 1
 COERCION: Final = 2
+VOICE: Final = 3
 
 _GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
 _MIX1: Final = np.uint64(0xBF58476D1CE4E5B9)
@@ -33,17 +34,39 @@ _MAX_MONTHS: Final = 1 << 16
 
 
 def _splitmix(z: UInt64Array) -> UInt64Array:
-    """SplitMix64's output function: a bijective avalanche mix of 64-bit words."""
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    result: UInt64Array = z ^ (z >> np.uint64(31))
-    return result
+    """SplitMix64's output function: a bijective avalanche mix of 64-bit words (in place: the
+    arrays are large and fresh temporaries cost more than the arithmetic)."""
+    shifted = np.right_shift(z, np.uint64(30))
+    np.bitwise_xor(z, shifted, out=z)
+    np.multiply(z, _MIX1, out=z)
+    np.right_shift(z, np.uint64(27), out=shifted)
+    np.bitwise_xor(z, shifted, out=z)
+    np.multiply(z, _MIX2, out=z)
+    np.right_shift(z, np.uint64(31), out=shifted)
+    np.bitwise_xor(z, shifted, out=z)
+    return z
 
 
 def run_keys(seeds: npt.ArrayLike) -> UInt64Array:
     """Turn run seeds (non-negative integers below 2**64) into well-mixed 64-bit keys."""
     seeds_array = np.asarray(seeds, dtype=np.uint64)
     return _splitmix(np.atleast_1d(seeds_array) + _GOLDEN)
+
+
+def month_uniforms(
+    keys: UInt64Array, stream: int, month: int, slots: int
+) -> npt.NDArray[np.float64]:
+    """The draws of one month of one stream, shape ``(runs, slots)``: equal to
+    ``uniforms(keys, stream, months, slots)[:, month]`` for any ``months > month``, computed
+    without the other months (a month's draws fit in the processor's cache)."""
+    if not 0 < slots <= _MAX_SLOTS or not 0 <= month < _MAX_MONTHS:
+        raise ValueError(f"draws for month {month} x {slots} slots exceed the counter space")
+    counter = (np.uint64(stream) * np.uint64(_MAX_MONTHS) + np.uint64(month)) * np.uint64(
+        _MAX_SLOTS
+    ) + np.arange(slots, dtype=np.uint64)
+    words = _splitmix(keys[:, np.newaxis] + (counter + np.uint64(1)) * _GOLDEN)
+    draws: npt.NDArray[np.float64] = np.multiply(words >> np.uint64(11), 2.0**-53, dtype=np.float64)
+    return draws
 
 
 def uniforms(keys: UInt64Array, stream: int, months: int, slots: int) -> npt.NDArray[np.float64]:
@@ -59,7 +82,7 @@ def uniforms(keys: UInt64Array, stream: int, months: int, slots: int) -> npt.NDA
         _MAX_SLOTS
     ) + slot_index
     words = _splitmix(keys[:, np.newaxis, np.newaxis] + (counter + np.uint64(1)) * _GOLDEN)
-    draws: npt.NDArray[np.float64] = (words >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+    draws: npt.NDArray[np.float64] = np.multiply(words >> np.uint64(11), 2.0**-53, dtype=np.float64)
     return draws
 
 

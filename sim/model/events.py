@@ -30,14 +30,31 @@ KINDS: Final = (
     "coercion",
     "drill_held",
     "drill_cancelled",
+    "voice_refused_drill",
+    "summit",
+    "voice_declined_declaration",
+    "voice_boycotted_summit",
+    "voice_criticism",
+    "voice_answered",
+    "voice_ignored",
     "participation_frozen",
 )
 KIND_ORDER: Final = {kind: order for order, kind in enumerate(KINDS)}
-#: An appeal's outcome is one phase: answered and ignored appeals interleave by member.
-PHASE: Final = {
-    kind: (KIND_ORDER["appeal_answered"] if kind.startswith("appeal_") else order)
-    for kind, order in KIND_ORDER.items()
+#: Kinds that share a phase, so that their events interleave by member: an appeal's outcome,
+#: a summit's voice, the answer to voice.
+_SAME_PHASE: Final = {
+    "appeal_ignored": "appeal_answered",
+    "voice_boycotted_summit": "voice_declined_declaration",
+    "voice_ignored": "voice_answered",
 }
+PHASE: Final = {kind: KIND_ORDER[_SAME_PHASE.get(kind, kind)] for kind in KINDS}
+#: A member's voice: what it does to say it is unhappy without leaving (Hirschman 1970).
+VOICE_KINDS: Final = (
+    "voice_refused_drill",
+    "voice_declined_declaration",
+    "voice_boycotted_summit",
+    "voice_criticism",
+)
 
 COLUMNS: Final = (
     "step",
@@ -45,6 +62,7 @@ COLUMNS: Final = (
     "kind",
     "member",
     "counterpart",
+    "cause",
     "origin",
     "value",
     "threshold",
@@ -55,13 +73,17 @@ COLUMNS: Final = (
 
 @dataclass(frozen=True)
 class Event:
-    """One event. ``value`` and ``threshold`` are the numbers compared; ``effect`` what changed."""
+    """One event. ``counterpart`` is the other country or power involved (empty if none),
+    ``cause`` what brought it about (a crisis, a lever, the motive that pushed hardest, the
+    reason a drill was cancelled); ``value`` and ``threshold`` are the numbers compared;
+    ``effect`` what changed (NaN where nothing did)."""
 
     step: int
     date: str
     kind: str
     member: str
     counterpart: str
+    cause: str
     origin: str
     value: float
     threshold: float
@@ -72,7 +94,13 @@ class Event:
     @property
     def explanation(self) -> str:
         return explain(
-            self.kind, self.member, self.counterpart, self.value, self.threshold, self.effect
+            self.kind,
+            self.member,
+            self.counterpart,
+            self.cause,
+            self.value,
+            self.threshold,
+            self.effect,
         )
 
     def sort_key(self) -> tuple[int, int, str, int, str]:
@@ -85,6 +113,7 @@ class Event:
             "kind": self.kind,
             "member": self.member,
             "counterpart": self.counterpart,
+            "cause": self.cause,
             "origin": self.origin,
             "value": self.value,
             "threshold": self.threshold,
@@ -93,61 +122,128 @@ class Event:
         }
 
 
+#: How a motive is named in a sentence (the strongest push behind a voice or an exit).
+MOTIVE_WORDS: Final = {
+    "protection": "too little protection from Russia",
+    "regime": "too little from Russia's regime guarantee",
+    "lockin": "too little to lose by leaving",
+    "threat": "the threat Russia itself poses",
+    "outside_protection": "protection on offer from outside powers",
+    "markets": "outside markets and partners",
+    "entrapment": "the cost of standing by Russia under sanctions",
+}
+
+#: Why a drill was cancelled, in words (the ``cause`` of a ``drill_cancelled`` event).
+DRILL_REASONS: Final = {
+    "russia": "Russia could not spare the capacity to take part",
+    "clash": "the host was in an active clash",
+    "host": "the host refused to host it",
+    "quorum": "too few members were willing to take part",
+}
+
+
 def explain(
-    kind: str, member: str, counterpart: str, value: float, threshold: float, effect: float
+    kind: str,
+    member: str,
+    counterpart: str,
+    cause: str,
+    value: float,
+    threshold: float,
+    effect: float,
 ) -> str:
     """A one-sentence, plain-language reason for an event, built from its numbers."""
+    push = MOTIVE_WORDS.get(cause, cause)
     match kind:
-        case "appeal_answered":
+        case "appeal_answered" | "appeal_ignored":
+            against = f" against {counterpart}" if counterpart else ""
+            if kind == "appeal_answered":
+                verdict = f"covered the {threshold:.2f} an answer required; aid sent"
+            else:
+                verdict = f"fell short of the {threshold:.2f} an answer required; no aid"
             return (
-                f"{member} appealed ({counterpart}); Russia's spare capacity {value:.2f} covered "
-                f"the {threshold:.2f} an answer required; aid sent, {member}'s trust {effect:+.2f}"
-            )
-        case "appeal_ignored":
-            return (
-                f"{member} appealed ({counterpart}); Russia's spare capacity {value:.2f} fell "
-                f"short of the {threshold:.2f} an answer required; no aid, {member}'s trust "
-                f"{effect:+.2f}"
+                f"{member} appealed for help in a crisis{against}; Russia's spare capacity "
+                f"{value:.2f} {verdict}, {member}'s trust {effect:+.2f}"
             )
         case "coercion":
+            lever = "its dependence" if cause == "dependence" else f"its {cause} ties"
             return (
-                f"Russia pressed {member} through its {counterpart} ties (alignment {value:.2f}, "
-                f"pressure strength {threshold:.2f}); alignment {effect:+.3f}, grievance rose"
+                f"Russia pressed {member} through {lever} (alignment {value:.2f}, pressure "
+                f"strength {threshold:.2f}); alignment {effect:+.3f}"
             )
         case "clash":
             return (
-                f"{member} and {counterpart} clashed; alliance strain now {value:.2f}; "
-                f"each lost {effect:.2f} of its trust in the guarantee"
+                f"{member} and {counterpart} clashed; alliance strain now {value:.2f}, their "
+                f"affinity {threshold:+.2f}; each lost {effect:.0%} of its trust in the guarantee"
             )
         case "drill_held":
             return (
-                f"Joint drill hosted by {member} held: host alignment {value:.2f} >= "
-                f"{threshold:.2f}, {effect:.0f} members took part"
+                f"Joint drill hosted by {member} held with Russia: {value:.0f} members took "
+                f"part (at least {threshold:.0f} needed)"
             )
         case "drill_cancelled":
-            if counterpart:
-                reason = f"{member} in an active clash with {counterpart}"
-            elif value < threshold:
-                reason = f"host alignment {value:.2f} < {threshold:.2f}"
-            else:
-                reason = f"only {effect:.0f} members aligned enough to take part"
+            reason = DRILL_REASONS.get(cause, cause)
+            if cause == "clash" and counterpart:
+                reason = f"{member} was in an active clash with {counterpart}"
+            elif cause == "quorum":
+                reason = (
+                    f"only {value:.0f} members were willing to take part ({threshold:.0f} needed)"
+                )
             return f"Joint drill hosted by {member} cancelled: {reason}"
+        case "summit":
+            if cause == "quorum":
+                return f"Summit in {member} failed: only {threshold:.0f} members attended"
+            return (
+                f"Summit in {member}: {value:.0f} members signed the declaration, "
+                f"{threshold:.0f} attended"
+            )
+        case "voice_refused_drill":
+            role = f"to join the drill in {counterpart}" if counterpart else "to host the drill"
+            return (
+                f"{member} refused {role}: staying was worth {value:+.2f} against leaving, "
+                f"the strongest push {push}"
+            )
+        case "voice_declined_declaration":
+            return (
+                f"{member} declined to sign the summit declaration: staying worth {value:+.2f}, "
+                f"the strongest push {push}"
+            )
+        case "voice_boycotted_summit":
+            return (
+                f"{member} stayed away from the summit: staying worth {value:+.2f}, below "
+                f"loyalty's bar {threshold:+.2f}; the strongest push {push}"
+            )
+        case "voice_criticism":
+            return (
+                f"{member} criticised the alliance in public: staying worth {value:+.2f}, "
+                f"the strongest push {push}"
+            )
+        case "voice_answered":
+            return (
+                f"Russia answered {member}'s voice: spare capacity {value:.2f} covered the "
+                f"{threshold:.2f} a concession required; trust {effect:+.2f}"
+            )
+        case "voice_ignored":
+            return (
+                f"Russia left {member}'s voice unanswered: spare capacity {value:.2f} short "
+                f"of the {threshold:.2f} a concession required"
+            )
         case "participation_frozen":
             return (
-                f"{member} froze its participation: alignment {value:.2f} stayed under "
-                f"{threshold:.2f} for {effect:.0f} months"
+                f"{member} froze its participation (exit): leaving worth {-value:.2f} more than "
+                f"staying, above loyalty's bar {-threshold:.2f}, after {effect:.0f} unanswered "
+                f"voice acts; the strongest push {push}"
             )
         case "security_pledge":
             return (
-                f"{counterpart} pledged support to {member}: engagement {effect:+.2f} "
-                f"to {value:.2f}"
+                f"{counterpart} pledged support to {member}: security engagement {effect:+.2f} "
+                f"to {value:.2f} (its interest {threshold:.2f})"
             )
         case "mobilisation_shock":
             return (
                 f"Mobilisation shock: Russia's capacity {value:.2f} this month; "
                 f"threat posture {effect:+.2f} to {threshold:.2f}"
             )
-    return f"{kind}: {member} {counterpart} {value:.3g} {threshold:.3g} {effect:.3g}"
+    return f"{kind}: {member} {counterpart} {cause} {value:.3g} {threshold:.3g} {effect:.3g}"
 
 
 #: Where an event came from: the model's own draws and rules, or the scenario file.
@@ -166,6 +262,7 @@ class EventLog:
     kind: list[IntArray] = field(default_factory=list)
     member: list[IntArray] = field(default_factory=list)
     counterpart: list[npt.NDArray[np.object_]] = field(default_factory=list)
+    cause: list[npt.NDArray[np.object_]] = field(default_factory=list)
     origin: list[IntArray] = field(default_factory=list)
     value: list[FloatArray] = field(default_factory=list)
     threshold: list[FloatArray] = field(default_factory=list)
@@ -178,6 +275,7 @@ class EventLog:
         kind: str,
         member: int | IntArray,
         counterpart: str | npt.NDArray[np.object_],
+        cause: str | npt.NDArray[np.object_],
         origin: str,
         value: Any,
         threshold: Any,
@@ -197,6 +295,7 @@ class EventLog:
         self.kind.append(np.full(count, KIND_ORDER[kind], dtype=np.int64))
         self.member.append(column(member, np.int64))
         self.counterpart.append(column(counterpart, object))
+        self.cause.append(column(cause, object))
         self.origin.append(np.full(count, ORIGINS.index(origin), dtype=np.int64))
         self.value.append(column(value, np.float64))
         self.threshold.append(column(threshold, np.float64))
@@ -209,6 +308,7 @@ class EventLog:
         kind: str,
         member: int | IntArray,
         counterpart: str | npt.NDArray[np.object_],
+        cause: str | npt.NDArray[np.object_],
         origin: str,
         value: Any,
         threshold: Any,
@@ -229,6 +329,7 @@ class EventLog:
             kind,
             pick(member),
             pick(counterpart),
+            pick(cause),
             origin,
             pick(value),
             pick(threshold),
@@ -249,6 +350,7 @@ class EventLog:
                 "kind_code": np.concatenate(self.kind),
                 "member_code": np.concatenate(self.member),
                 "counterpart": np.concatenate(self.counterpart),
+                "cause": np.concatenate(self.cause),
                 "origin": np.array(ORIGINS, dtype=object)[np.concatenate(self.origin)],
                 "value": np.concatenate(self.value),
                 "threshold": np.concatenate(self.threshold),
@@ -264,11 +366,12 @@ class EventLog:
         )
         frame["date"] = [event_month(start, int(step)) for step in frame["step"]]
         frame["explanation"] = [
-            explain(k, m, c, v, t, e)
-            for k, m, c, v, t, e in zip(
+            explain(k, m, c, r, v, t, e)
+            for k, m, c, r, v, t, e in zip(
                 frame["kind"],
                 frame["member"],
                 frame["counterpart"],
+                frame["cause"],
                 frame["value"],
                 frame["threshold"],
                 frame["effect"],

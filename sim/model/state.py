@@ -1,13 +1,13 @@
 """The state of a batch of runs: every number that changes during a run, as numpy arrays.
 
 Every array has a leading runs axis: Russia's and the alliance's values have shape ``(runs,)``,
-members' values ``(runs, members)``, outside powers' engagement ``(runs, powers, members)`` and
-clash memory ``(runs, pairs)``. The batch engine (:mod:`sim.engine`) holds a state of many runs;
-the Mesa model (:mod:`sim.mesa.model`) holds a state of one run and its agents read and write
-their own slot of it. Both advance it with the one month of :mod:`sim.model.step`.
+members' values ``(runs, members)``, outside powers' engagement ``(runs, powers, members)``,
+pairs' values ``(runs, pairs)``. The batch engine (:mod:`sim.engine`) holds a state of many
+runs; the Mesa model (:mod:`sim.mesa.model`) holds a state of one run and its agents read and
+write their own slot of it. Both advance it with the one month of :mod:`sim.model.step`.
 
-What does not change during a run (ties to outside powers' interest, hazards, mechanism
-parameters) lives in :class:`sim.scenario.inputs.Inputs`; the random numbers in :class:`Draws`.
+What does not change during a run (outside powers' interests, hazards, mechanism parameters)
+lives in :class:`sim.scenario.inputs.Inputs`; the random numbers in :class:`Draws`.
 """
 
 from __future__ import annotations
@@ -30,21 +30,42 @@ MEMBERS: Final = schema.MEMBERS
 N_MEMBERS: Final = len(schema.MEMBERS)
 N_PAIRS: Final = len(schema.PAIRS)
 
+#: What moved a member's alignment in a month, in the order of :attr:`State.drivers`: each
+#: motive's share of the move toward the preferred alignment (:data:`sim.model.rules.MOTIVES`),
+#: the neutral drift toward hedging, the pull of peers (and the bounds of the scale), and
+#: Russia's coercion. They add up to the month's change in alignment.
+DRIVERS: Final = (*rules.MOTIVES, "neutral", "peers", "coercion")
+#: The columns of the time series that hold them.
+DRIVER_SERIES: Final = tuple(f"driver_{name}" for name in DRIVERS)
+#: What cohesion is made of (alignment, collective action, strain's loss): they add up to it.
+COHESION_PARTS: Final = ("cohesion_alignment", "cohesion_action", "cohesion_strain")
+
 #: What the time series records each step: Russia's and the alliance's values (one per run) ...
-ALLIANCE_SERIES: Final = ("capacity", "threat_posture", "cohesion", "action_record", "strain")
+ALLIANCE_SERIES: Final = (
+    "capacity",
+    "threat_posture",
+    "cohesion",
+    "action_record",
+    "strain",
+    *COHESION_PARTS,
+)
 #: ... and each member's (one per run and member).
 MEMBER_SERIES: Final = (
     "alignment",
     "preferred_alignment",
+    "net_value",
     "trust",
     "dependence",
     "energy_transit",
     "security_ties",
     "economic_ties",
     "outside_options",
-    "fear",
+    "outside_protection",
+    "threat",
     "grievance",
+    "unanswered_voice",
     "frozen",
+    *DRIVER_SERIES,
 )
 
 
@@ -57,7 +78,7 @@ class State:
     """Russia's capacity for the region this month (share of pre-war)."""
     threat_posture: FloatArray
     committed: FloatArray
-    """Capacity already committed this month (answered appeals, coercion)."""
+    """Capacity already committed this month (answered appeals and voice, coercion, drills)."""
     # the alliance
     strain: FloatArray
     action_record: FloatArray
@@ -66,27 +87,41 @@ class State:
     min_cohesion: FloatArray
     last_clash: FloatArray
     """Month of each pair's last clash, ``-inf`` if none: shape (runs, pairs)."""
+    affinity: FloatArray
+    """Each pair's affinity this month, in [-1, 1]: shape (runs, pairs)."""
     drills_held: IntArray
     drills_cancelled: IntArray
+    action_weight: FloatArray
+    """The weight of collective action in cohesion (the scenario's, fixed during a run)."""
     # members: shape (runs, members)
     alignment: FloatArray
     preferred_alignment: FloatArray
+    net_value: FloatArray
+    """Value of staying less value of leaving, this month (the sum of the motive terms)."""
     trust: FloatArray
     energy_transit: FloatArray
     security_ties: FloatArray
     economic_ties: FloatArray
     outside_options: FloatArray
-    fear: FloatArray
+    outside_protection: FloatArray
+    """Security backing outside powers offer the member (their security engagement, combined)."""
+    threat: FloatArray
+    """The threat Russia poses to the member (Walt: power, proximity, intentions)."""
     grievance: FloatArray
-    exposure: FloatArray
-    """Exposure to Russian revisionism: fixed by the census share, computed once."""
-    months_below: FloatArray
+    unanswered_voice: FloatArray
+    """Voice acts since Russia last answered the member."""
+    voice_acts: IntArray
+    """Voice acts in the run so far."""
     frozen: BoolArray
     freeze_step: IntArray
-    """Step at which each member froze its participation, -1 if it has not."""
-    # outside powers
-    engagement: FloatArray
-    """Each power's engagement with each member: shape (runs, powers, members)."""
+    """Step at which each member froze its participation (exit), -1 if it has not."""
+    motives: FloatArray
+    """This month's signed motive terms: shape (runs, members, motives)."""
+    drivers: FloatArray
+    """What moved alignment this month (:data:`DRIVERS`): shape (runs, members, drivers)."""
+    # outside powers: shape (runs, powers, members)
+    security_engagement: FloatArray
+    economic_engagement: FloatArray
 
     @property
     def runs(self) -> int:
@@ -100,8 +135,35 @@ class State:
         )
         return result
 
+    @property
+    def cohesion_alignment(self) -> FloatArray:
+        """Cohesion's part from active members' alignment (before strain)."""
+        return self._cohesion_parts()[0]
+
+    @property
+    def cohesion_action(self) -> FloatArray:
+        """Cohesion's part from the record of collective action (before strain)."""
+        return self._cohesion_parts()[1]
+
+    @property
+    def cohesion_strain(self) -> FloatArray:
+        """What strain takes off cohesion (zero or negative)."""
+        return self._cohesion_parts()[2]
+
+    def _cohesion_parts(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        weight = self.action_weight
+        aligned: FloatArray = (1.0 - weight) * np.where(self.frozen, 0.0, self.alignment).mean(
+            axis=-1
+        )
+        acted: FloatArray = weight * self.action_record
+        strained: FloatArray = -self.strain * (aligned + acted)
+        return aligned, acted, strained
+
     def series_value(self, name: str) -> FloatArray:
         """The value a time-series column records (see :data:`ALLIANCE_SERIES`)."""
+        if name in DRIVER_SERIES:
+            driver: FloatArray = self.drivers[..., DRIVER_SERIES.index(name)]
+            return driver
         value: FloatArray = getattr(self, name)
         return value
 
@@ -114,13 +176,16 @@ def initial_state(inputs: Inputs) -> State:
     """The state before the first month: the scenario's starting values for every run.
 
     Outside powers start engaged as far as Russia's weakness already invites
-    (``interest * (1 - capacity)``); nobody has frozen; the record of collective action is full.
+    (``interest * (1 - capacity)``, security and economic alike); nobody has frozen; the record
+    of collective action is full; pairs stand at their long-run affinity.
     """
     member = inputs.member
     mechanism = inputs.mechanism
     capacity = inputs.capacity[:, 0].copy()
     runs = int(capacity.shape[0])
     shape = (runs, N_MEMBERS)
+    weakness = (1.0 - capacity)[:, np.newaxis, np.newaxis]
+    security = inputs.security_interest * weakness
     state = State(
         capacity=capacity,
         threat_posture=inputs.russia["threat_posture"].copy(),
@@ -131,31 +196,36 @@ def initial_state(inputs: Inputs) -> State:
         initial_cohesion=np.zeros(runs),
         min_cohesion=np.zeros(runs),
         last_clash=np.full((runs, N_PAIRS), -np.inf),
+        affinity=inputs.affinity.copy(),
         drills_held=np.zeros(runs, dtype=np.int64),
         drills_cancelled=np.zeros(runs, dtype=np.int64),
+        action_weight=mechanism["action_weight"].copy(),
         alignment=member["alignment"].copy(),
         preferred_alignment=np.full(shape, np.nan),
+        net_value=np.full(shape, np.nan),
         trust=member["trust"].copy(),
         energy_transit=member["energy_transit"].copy(),
         security_ties=member["security_ties"].copy(),
         economic_ties=member["economic_ties"].copy(),
         outside_options=member["outside_options"].copy(),
-        fear=np.full(shape, np.nan),
+        outside_protection=rules.outside_availability(security),
+        threat=np.full(shape, np.nan),
         grievance=np.zeros(shape),
-        exposure=rules.exposure(
-            member["russian_share"], mechanism["exposure_reference_share"][:, np.newaxis]
-        ),
-        months_below=np.zeros(shape),
+        unanswered_voice=np.zeros(shape),
+        voice_acts=np.zeros(shape, dtype=np.int64),
         frozen=np.zeros(shape, dtype=bool),
         freeze_step=np.full(shape, -1, dtype=np.int64),
-        engagement=inputs.interest * (1.0 - capacity)[:, np.newaxis, np.newaxis],
+        motives=np.full((*shape, len(rules.MOTIVES)), np.nan),
+        drivers=np.full((*shape, len(DRIVERS)), np.nan),
+        security_engagement=security,
+        economic_engagement=inputs.economic_interest * weakness,
     )
     state.cohesion = rules.cohesion(
         state.alignment,
         state.frozen,
         state.action_record,
         state.strain,
-        mechanism["action_weight"],
+        state.action_weight,
     )
     state.initial_cohesion = state.cohesion.copy()
     state.min_cohesion = state.cohesion.copy()
@@ -164,24 +234,38 @@ def initial_state(inputs: Inputs) -> State:
 
 @dataclass(frozen=True)
 class Draws:
-    """The random numbers of a batch of runs, drawn up front from each run's seed."""
+    """The random numbers of a batch of runs: each a pure function of the run's seed, the
+    stream, the month and the slot (:mod:`sim.model.draws`), computed month by month."""
 
-    crisis: FloatArray
-    """Shape (runs, months, members): a crisis arrives when the draw is under its hazard."""
-    clash: FloatArray
-    """Shape (runs, months, pairs)."""
-    coercion: FloatArray
-    """Shape (runs, months, members): Russia coerces a drifting member under its propensity."""
+    keys: npt.NDArray[np.uint64]
+    """One well-mixed key per run, from its seed."""
+    months: int
+
+    def _month(self, stream: int, month: int, slots: int) -> FloatArray:
+        if not 0 <= month < self.months:
+            raise IndexError(f"month {month} outside the {self.months} months drawn for")
+        return draws.month_uniforms(self.keys, stream, month, slots)
+
+    def crisis(self, month: int) -> FloatArray:
+        """Shape (runs, members): a crisis arrives when the draw is under its hazard."""
+        return self._month(draws.CRISIS, month, N_MEMBERS)
+
+    def clash(self, month: int) -> FloatArray:
+        """Shape (runs, pairs): a pair clashes when the draw is under its hazard."""
+        return self._month(draws.CLASH, month, N_PAIRS)
+
+    def coercion(self, month: int) -> FloatArray:
+        """Shape (runs, members): Russia coerces a drifting member under its propensity."""
+        return self._month(draws.COERCION, month, N_MEMBERS)
+
+    def voice(self, month: int) -> FloatArray:
+        """Shape (runs, members): a discontented member speaks out under its propensity."""
+        return self._month(draws.VOICE, month, N_MEMBERS)
 
 
 def draw(seeds: npt.NDArray[np.uint64], months: int) -> Draws:
-    """All draws of ``months`` months for runs with these seeds (see :mod:`sim.model.draws`)."""
-    keys = draws.run_keys(seeds)
-    return Draws(
-        crisis=draws.uniforms(keys, draws.CRISIS, months, N_MEMBERS),
-        clash=draws.uniforms(keys, draws.CLASH, months, N_PAIRS),
-        coercion=draws.uniforms(keys, draws.COERCION, months, N_MEMBERS),
-    )
+    """The draws of ``months`` months for runs with these seeds (see :mod:`sim.model.draws`)."""
+    return Draws(draws.run_keys(seeds), months)
 
 
 class Recorder:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.model.events import COLUMNS as EVENT_COLUMNS
 from sim.model.events import Event
+from sim.model.state import ALLIANCE_SERIES, MEMBER_SERIES
 from sim.results import provenance
 from sim.results.folder import FileContent, FolderError, read_table, write_folder
 from sim.results.outcomes import REGISTRY, SUMMARY
@@ -27,21 +28,9 @@ if TYPE_CHECKING:
     from sim.results.replicates import ReplicateSet
 
 #: Columns of the time series, one row per step and member; Russia's and the alliance's
-#: values repeat on each member's row.
-ALLIANCE_COLUMNS = ("capacity", "threat_posture", "cohesion", "action_record", "strain")
-MEMBER_COLUMNS = (
-    "alignment",
-    "preferred_alignment",
-    "trust",
-    "dependence",
-    "energy_transit",
-    "security_ties",
-    "economic_ties",
-    "outside_options",
-    "fear",
-    "grievance",
-    "frozen",
-)
+#: values repeat on each member's row (the state's recorded series, :mod:`sim.model.state`).
+ALLIANCE_COLUMNS = ALLIANCE_SERIES
+MEMBER_COLUMNS = MEMBER_SERIES
 TIMESERIES_COLUMNS = ("step", "date", "member", *ALLIANCE_COLUMNS, *MEMBER_COLUMNS)
 
 
@@ -82,15 +71,7 @@ class RunResult:
 
     def alliance_series(self) -> pd.DataFrame:
         """Russia's and the alliance's values per step (one row per step)."""
-        columns = [
-            "step",
-            "date",
-            "capacity",
-            "threat_posture",
-            "cohesion",
-            "action_record",
-            "strain",
-        ]
+        columns = ["step", "date", *ALLIANCE_COLUMNS]
         return self.timeseries[columns].drop_duplicates("step").reset_index(drop=True)
 
 

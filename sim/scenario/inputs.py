@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,8 @@ class Plan:
     steps: int
     drill_host: npt.NDArray[np.int64]
     """Index of the drill host in each month, -1 where no drill is scheduled."""
+    summit_host: npt.NDArray[np.int64]
+    """Index of the summit host in each month, -1 where no summit is scheduled."""
     events_by_month: Mapping[int, tuple[ScenarioEvent, ...]] = field(default_factory=dict)
 
 
@@ -52,11 +55,63 @@ class Inputs:
     """Member values by field name, shape ``(..., members)``."""
     responsiveness: FloatArray
     """Shape ``(..., powers)``."""
-    interest: FloatArray
-    """Shape ``(..., powers, members)``."""
+    security_interest: FloatArray
+    """The most each power will engage in each member's security: shape ``(..., powers,
+    members)``."""
+    economic_interest: FloatArray
+    """The most each power will engage in each member's economy: shape ``(..., powers,
+    members)``."""
     clash_hazard: FloatArray
     """Shape ``(..., pairs)``."""
+    affinity: FloatArray
+    """Long-run affinity of each pair of members: shape ``(..., pairs)``."""
     mechanism: Mapping[str, FloatArray]
+    variant: Mapping[str, npt.NDArray[np.int64]]
+    """Each structural variant's choice for each run, as an index into
+    :data:`sim.scenario.schema.VARIANTS` (shape ``(...,)``)."""
+
+    @cached_property
+    def motive_coefficients(self) -> FloatArray:
+        """The fixed part of each member's motives, computed once per batch (see
+        :func:`sim.model.rules.motive_coefficients`): shape ``(..., members, motives)``."""
+        mechanism = {key: value[..., np.newaxis] for key, value in self.mechanism.items()}
+        member = self.member
+        return rules.motive_coefficients(
+            external_threat=member["external_threat"],
+            regime_ties=member["regime_ties"],
+            proximity=member["proximity"],
+            sanctions_exposure=member["sanctions_exposure"],
+            bandwagon=self.bandwagon[..., np.newaxis],
+            weight_protection=mechanism["weight_protection"],
+            weight_regime=mechanism["weight_regime"],
+            weight_lockin=mechanism["weight_lockin"],
+            weight_threat=mechanism["weight_threat"],
+            weight_outside=mechanism["weight_outside"],
+            weight_entrapment=mechanism["weight_entrapment"],
+        )
+
+    @cached_property
+    def revisionism(self) -> FloatArray:
+        """Each member's exposure to Russian revisionism, damped by its regime ties: the fixed
+        part of :func:`sim.model.rules.hostile_intent` (shape ``(..., members)``)."""
+        exposure = rules.exposure(
+            self.member["russian_share"],
+            self.mechanism["exposure_reference_share"][..., np.newaxis],
+        )
+        result: FloatArray = exposure * (1.0 - self.member["regime_ties"])
+        return result
+
+    @property
+    def bandwagon(self) -> npt.NDArray[np.bool_]:
+        """Runs whose members bandwagon with Russia's threat rather than balance against it."""
+        result: npt.NDArray[np.bool_] = self.variant["threat_response"] == 1
+        return result
+
+    @property
+    def uniform_peers(self) -> npt.NDArray[np.bool_]:
+        """Runs in which every other member pulls alike (not by affinity)."""
+        result: npt.NDArray[np.bool_] = self.variant["peer_influence"] == 1
+        return result
 
 
 def build_plan(scenario: Scenario, steps: int | None = None) -> Plan:
@@ -65,17 +120,27 @@ def build_plan(scenario: Scenario, steps: int | None = None) -> Plan:
     if horizon < 1:
         raise ValueError(f"steps must be at least 1, got {horizon}")
     start = scenario.start
-    first = month_index(start, scenario["drills.first_at"])
-    every = int(scenario["drills.every_months"])
-    hosts = [MEMBER_INDEX[name] for name in scenario["drills.hosts"]]
-    drill_host = np.full(horizon, -1, dtype=np.int64)
-    for number, month in enumerate(range(first, horizon, every)):
-        drill_host[month] = hosts[number % len(hosts)]
+
+    def schedule(section: str) -> npt.NDArray[np.int64]:
+        first = month_index(start, scenario[f"{section}.first_at"])
+        every = int(scenario[f"{section}.every_months"])
+        hosts = [MEMBER_INDEX[name] for name in scenario[f"{section}.hosts"]]
+        host = np.full(horizon, -1, dtype=np.int64)
+        for number, month in enumerate(range(first, horizon, every)):
+            host[month] = hosts[number % len(hosts)]
+        return host
+
     by_month: dict[int, list[ScenarioEvent]] = {}
     for event in scenario.events:
         if event.month < horizon:
             by_month.setdefault(event.month, []).append(event)
-    return Plan(start, horizon, drill_host, {m: tuple(e) for m, e in by_month.items()})
+    return Plan(
+        start,
+        horizon,
+        schedule("drills"),
+        schedule("summits"),
+        {m: tuple(e) for m, e in by_month.items()},
+    )
 
 
 def build_inputs(
@@ -92,6 +157,8 @@ def build_inputs(
     chosen = dict(overrides or {})
     for path in chosen:
         spec = schema.leaf(path)
+        if path.startswith("variants.") and spec is not None:
+            continue  # a structural variant: per-run choices, by name or index
         if spec is None or not spec.sweepable:
             raise KeyError(f"{path}: not a numeric scenario value that can vary between runs")
 
@@ -113,21 +180,41 @@ def build_inputs(
     members = {
         key: stack([f"members.{name}.{key}" for name in schema.MEMBERS]) for key in MEMBER_KEYS
     }
-    interest = np.stack(
-        [
-            stack([f"powers.{power}.interest.{name}" for name in schema.MEMBERS], default=0.0)
-            for power in schema.POWERS
-        ],
-        axis=-2,
-    )
+
+    def interest(kind: str) -> FloatArray:
+        return np.stack(
+            [
+                stack(
+                    [schema.interest_path(power, kind, name) for name in schema.MEMBERS],
+                    default=0.0,
+                )
+                for power in schema.POWERS
+            ],
+            axis=-2,
+        )
+
+    def variant(key: str) -> npt.NDArray[np.int64]:
+        choices = schema.VARIANTS[key]
+        given = chosen.get(f"variants.{key}", scenario[f"variants.{key}"])
+        codes = np.vectorize(
+            lambda item: choices.index(item) if isinstance(item, str) else int(item),
+            otypes=[np.int64],
+        )(np.asarray(given, dtype=object))
+        if np.any((codes < 0) | (codes >= len(choices))):
+            raise KeyError(f"variants.{key}: expected one of {', '.join(choices)}")
+        return np.broadcast_to(codes, (runs,)).copy()
+
     return Inputs(
         capacity=capacity,
         russia={key: get(f"russia.{key}") for key in RUSSIA_KEYS},
         member=members,
         responsiveness=stack([f"powers.{power}.responsiveness" for power in schema.POWERS]),
-        interest=interest,
+        security_interest=interest("security"),
+        economic_interest=interest("economic"),
         clash_hazard=stack([f"clashes.{pair}" for pair in schema.PAIRS], default=0.0),
+        affinity=stack([f"affinity.{pair}" for pair in schema.PAIRS], default=0.0),
         mechanism={key: get(f"mechanisms.{key}") for key in MECHANISM_KEYS},
+        variant={key: variant(key) for key in schema.VARIANTS},
     )
 
 

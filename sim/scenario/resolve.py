@@ -360,11 +360,11 @@ def _within(value: Any, parent: Value) -> bool:
 def _unknown_message(path: str) -> str:
     parent, _, key = path.rpartition(".")
     options = schema.children(parent)
-    if parent == "members" or parent.endswith(".interest"):
+    if parent == "members" or parent.endswith("_interest"):
         kind = "member"
     elif parent == "powers":
         kind = "outside power"
-    elif parent == "clashes":
+    elif parent in ("clashes", "affinity"):
         kind = "pair of members"
     else:
         kind = "key"
@@ -633,7 +633,7 @@ def _check_complete(root: TomlFile, values: Mapping[str, Value]) -> None:
         "russia.capacity.drain_per_month",
     }
     for path in schema.all_leaves():
-        if path in optional or path.startswith("clashes.") or ".interest." in path:
+        if path in optional or path.startswith(("clashes.", "affinity.")) or "_interest." in path:
             continue
         if path not in values:
             spec = schema.leaf(path)
@@ -712,8 +712,9 @@ def _broken_rule(scenario: Scenario) -> tuple[str, str, str | None] | None:
         path = f"russia.capacity.{key}"
         if path in values and month_index(start, scenario[path]) < 0:
             return path, f"expected a month on or after the start {start}", None
-    if month_index(start, scenario["drills.first_at"]) < 0:
-        return "drills.first_at", f"expected a month on or after the start {start}", None
+    for key in ("drills.first_at", "summits.first_at"):
+        if month_index(start, scenario[key]) < 0:
+            return key, f"expected a month on or after the start {start}", None
     if not mechanisms.holds(*(scenario[path] for path in mechanisms.inputs)):
         return mechanisms.path, mechanisms.expected, None
     return None

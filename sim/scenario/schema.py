@@ -23,8 +23,18 @@ EVENT_KINDS: Final = (
     "mobilisation_shock",
 )
 LEVERS: Final = ("energy", "economic", "security")
+#: Kinds of outside engagement: each has its own interest per power and member, and enters the
+#: members' calculus once (security as protection on offer, economic as markets to build on).
+ENGAGEMENTS: Final = ("security", "economic")
 
 Kind = Literal["unit", "real", "int", "date", "text", "choice", "members", "units"]
+
+#: Structural variants: choices theory leaves open, each selectable in a scenario's
+#: ``[variants]`` table and compared by calibration (docs/model.md, "Structural variants").
+VARIANTS: Final[dict[str, tuple[str, ...]]] = {
+    "threat_response": ("balance", "bandwagon"),
+    "peer_influence": ("affinity", "uniform"),
+}
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,9 @@ MEMBER_FIELDS: Final[dict[str, Field]] = {
     "economic_ties": _unit("trade with Russia and remittances from migrants working there"),
     "regime_ties": _unit("how far the regime counts on Moscow to guarantee its survival"),
     "russian_share": _unit("ethnic Russian share of the population (census)"),
+    "proximity": _unit(
+        "how close Russia's power sits: 1 a long land border, 0.5 Russian forces on its soil"
+    ),
     "external_threat": _unit("need for a protector against a threat from outside the alliance"),
     "outside_options": _unit("ties to China, Turkey, the EU and the US that could replace Russia"),
     "alignment": _unit("initial alignment with Russia: 1 loyal, 0.5 hedging, 0 exit"),
@@ -108,12 +121,17 @@ POWER_FIELDS: Final[dict[str, Field]] = {
 RUSSIA_FIELDS: Final[dict[str, Field]] = {
     "threat_posture": _unit("how threatening Russia looks to its neighbours"),
     "posture_decay": _unit("share of a threat-posture shock still felt a month later"),
-    "reserve": _unit("capacity Russia keeps at home and never spends on allies"),
+    "reserve_share": _unit("share of its capacity Russia keeps at home and never spends on allies"),
+    "drift_penalty": _real(
+        "how much more capacity Russia asks before answering a drifting ally's appeal", 0.0, 5.0
+    ),
     "coercion_trigger": _unit("alignment under which Russia sees a member as drifting"),
     "coercion_propensity": _unit(
         "monthly chance Russia coerces a drifting member it can afford to"
     ),
     "coercion_cost": _unit("capacity a month of coercion ties up"),
+    "concession_cost": _unit("capacity Russia commits to answer a member's voice"),
+    "drill_cost": _unit("capacity Russia commits to take part in a joint drill"),
 }
 
 CAPACITY_FIELDS: Final[dict[str, Field]] = {
@@ -137,11 +155,23 @@ MECHANISM_FIELDS: Final[dict[str, Field]] = {
     "onlooker_weight": _unit(
         "how strongly other members read an appeal's outcome, relative to the appellant"
     ),
-    "step_in": _unit("how far outside powers step in when Russia ignores an appeal"),
+    "step_in": _unit(
+        "share of the gap to its interest an outside power closes after an ignored appeal"
+    ),
     "clash_severity": _unit("strain a clash between members puts on the alliance"),
     "strain_decay": _unit("share of strain left a month later"),
     "clash_trust_loss": _unit("share of trust a member in an unprevented clash loses"),
     "clash_memory_months": _int("months a clash counts as active (blocks drills)", 1, 24),
+    "policing_effect": _real(
+        "how much likelier clashes and crises are with no Russian capacity than with full",
+        0.0,
+        10.0,
+    ),
+    "hazard_reference_capacity": _unit(
+        "Russia's mean capacity over the period the hazards were counted in"
+    ),
+    "affinity_clash_loss": _unit("share of the way to enmity a clash moves a pair's affinity"),
+    "affinity_recovery": _unit("share of the gap to its long-run affinity a pair closes a month"),
     "coercion_effect": _unit("pull of coercion at full capacity and full dependence"),
     "coercion_backfire": _unit("grievance one coercion leaves"),
     "grievance_decay": _unit("share of a grievance left a month later"),
@@ -153,12 +183,13 @@ MECHANISM_FIELDS: Final[dict[str, Field]] = {
         above_low=True,
     ),
     "weight_protection": _real("weight of protection against external threat", 0.0, 5.0),
-    "weight_regime": _real("weight of regime survival", 0.0, 5.0),
+    "weight_regime": _real("weight of the regime guarantee", 0.0, 5.0),
     "weight_lockin": _real("weight of dependence as a cost of exit", 0.0, 5.0),
-    "weight_fear": _real("weight of fear of Russia itself", 0.0, 5.0),
-    "weight_sanctions": _real("weight of sanctions exposure", 0.0, 5.0),
-    "weight_outside": _real("weight of outside options", 0.0, 5.0),
-    "alignment_bias": _real("net value of staying when every motive is zero", -5.0, 5.0),
+    "weight_threat": _real("weight of the threat Russia itself poses", 0.0, 5.0),
+    "weight_outside": _real("weight of outside options already built", 0.0, 5.0),
+    "weight_entrapment": _real(
+        "weight of the cost of standing by Russia under sanctions (entrapment)", 0.0, 5.0
+    ),
     "alignment_steepness": _real("how sharply preferred alignment follows net value", 0.1, 20.0),
     "inertia": Field(
         "real",
@@ -168,25 +199,51 @@ MECHANISM_FIELDS: Final[dict[str, Field]] = {
         provenance=True,
         sweepable=True,
     ),
-    "peer_weight": _real("pull toward the other members' mean alignment", 0.0, 0.3),
+    "peer_weight": _real("pull of the other members' alignment, by affinity", 0.0, 0.3),
     "diversification_rate": _unit("speed at which hedging members build outside options"),
     "energy_decay": _unit("monthly erosion of energy ties at full hedging and full options"),
     "economic_decay": _unit("monthly erosion of economic ties at full hedging and full options"),
     "security_decay": _unit("monthly erosion of security ties at full hedging and full options"),
-    "action_weight": _unit("weight of collective action (drills) in the cohesion index"),
-    "action_learning": _unit("weight of the latest drill in the record of collective action"),
-    "drill_threshold": _unit("alignment a member needs to host or join a drill"),
-    "min_drill_participants": _int("members (host included) a drill needs", 1, 5),
-    "exit_threshold": _unit("alignment under which a member counts as leaning to exit"),
-    "freeze_after_months": _int(
-        "consecutive months under the exit threshold before a freeze", 1, 60
+    "action_weight": _unit("weight of collective action (drills, summits) in the cohesion index"),
+    "action_learning": _unit(
+        "weight of the latest drill or summit in the record of collective action"
     ),
+    "drill_threshold": _unit("alignment a member needs to host or join a drill"),
+    "min_drill_participants": _int("members (host included) a drill or summit needs", 1, 5),
+    "voice_propensity": _unit(
+        "monthly chance a discontented member criticises the alliance in public"
+    ),
+    "voice_trust_gain": _unit("share of the way to full trust an answered voice moves the member"),
+    "voice_before_exit": _int("unanswered voice acts before a member may exit", 0, 24),
+    "loyalty": _real(
+        "how far loyalty raises the bar to exit, at full trust and capacity", 0.0, 5.0
+    ),
+    "exit_threshold": _unit("alignment under which a member's stance has turned enough to exit"),
 }
 
 DRILL_FIELDS: Final[dict[str, Field]] = {
     "every_months": _int("months between scheduled joint drills", 1, 36, sweepable=False),
     "first_at": Field("date", "month of the first scheduled drill"),
     "hosts": Field("members", "rotation of drill hosts"),
+}
+
+SUMMIT_FIELDS: Final[dict[str, Field]] = {
+    "every_months": _int("months between CSTO summits", 1, 36, sweepable=False),
+    "first_at": Field("date", "month of the first summit"),
+    "hosts": Field("members", "rotation of summit hosts (the chairmanship)"),
+}
+
+VARIANT_FIELDS: Final[dict[str, Field]] = {
+    "threat_response": Field(
+        "choice",
+        "how a member answers Russia's threat: balance against it, or bandwagon with it",
+        choices=VARIANTS["threat_response"],
+    ),
+    "peer_influence": Field(
+        "choice",
+        "who pulls a member's alignment: peers by signed affinity, or all others alike",
+        choices=VARIANTS["peer_influence"],
+    ),
 }
 
 TOP_FIELDS: Final[dict[str, Field]] = {
@@ -224,7 +281,27 @@ EVENT_REQUIRED: Final[dict[str, tuple[str, ...]]] = {
     "mobilisation_shock": ("size",),
 }
 
-SECTIONS: Final = ("russia", "members", "powers", "clashes", "mechanisms", "drills", "events")
+SECTIONS: Final = (
+    "russia",
+    "members",
+    "powers",
+    "clashes",
+    "affinity",
+    "mechanisms",
+    "drills",
+    "summits",
+    "variants",
+    "events",
+)
+
+
+#: The keys of a power's interest tables, and the kind of engagement each caps.
+_INTEREST_KEYS: Final = {f"{kind}_interest": kind for kind in ENGAGEMENTS}
+
+
+def interest_path(power: str, kind: str, member: str) -> str:
+    """The dotted path of a power's security or economic interest in a member."""
+    return f"powers.{power}.{kind}_interest.{member}"
 
 
 def leaf(path: str) -> Field | None:
@@ -239,16 +316,34 @@ def leaf(path: str) -> Field | None:
             return RUSSIA_FIELDS.get(key)
         case ["members", member, key] if member in MEMBERS:
             return MEMBER_FIELDS.get(key)
-        case ["powers", power, "interest", member] if power in POWERS and member in MEMBERS:
-            return _unit("the power's interest in the member: the most it will engage")
+        case ["powers", power, kind, member] if (
+            power in POWERS and kind in _INTEREST_KEYS and member in MEMBERS
+        ):
+            return _unit(
+                f"the power's {_INTEREST_KEYS[kind]} interest in the member: "
+                "the most it will engage"
+            )
         case ["powers", power, key] if power in POWERS:
             return POWER_FIELDS.get(key)
         case ["clashes", pair] if pair in PAIRS:
             return _unit("monthly chance of a clash between the two members")
+        case ["affinity", pair] if pair in PAIRS:
+            return Field(
+                "real",
+                "long-run affinity of the two members: -1 enmity, 0 indifference, 1 friendship",
+                low=-1.0,
+                high=1.0,
+                provenance=True,
+                sweepable=True,
+            )
         case ["mechanisms", key]:
             return MECHANISM_FIELDS.get(key)
         case ["drills", key]:
             return DRILL_FIELDS.get(key)
+        case ["summits", key]:
+            return SUMMIT_FIELDS.get(key)
+        case ["variants", key]:
+            return VARIANT_FIELDS.get(key)
     return None
 
 
@@ -269,15 +364,19 @@ def children(path: str) -> tuple[str, ...]:
         case ["powers"]:
             return POWERS
         case ["powers", power] if power in POWERS:
-            return (*POWER_FIELDS, "interest")
-        case ["powers", power, "interest"] if power in POWERS:
+            return (*POWER_FIELDS, *_INTEREST_KEYS)
+        case ["powers", power, kind] if power in POWERS and kind in _INTEREST_KEYS:
             return MEMBERS
-        case ["clashes"]:
+        case ["clashes"] | ["affinity"]:
             return PAIRS
         case ["mechanisms"]:
             return tuple(MECHANISM_FIELDS)
         case ["drills"]:
             return tuple(DRILL_FIELDS)
+        case ["summits"]:
+            return tuple(SUMMIT_FIELDS)
+        case ["variants"]:
+            return tuple(VARIANT_FIELDS)
     return ()
 
 
