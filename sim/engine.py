@@ -50,7 +50,9 @@ class BatchResult:
     final_alignment: FloatArray
     final_trust: FloatArray
     freeze_step: IntArray
-    """Step at which each member froze, -1 if it did not: shape (runs, members)."""
+    """Step at which each member froze (exit), -1 if it did not: shape (runs, members)."""
+    voice_acts: IntArray
+    """Each member's voice acts over the run: shape (runs, members)."""
     drills_cancelled: IntArray
     series: dict[str, FloatArray] | None = None
     events: pd.DataFrame | None = None
@@ -104,6 +106,7 @@ def simulate(
         final_alignment=state.alignment,
         final_trust=state.trust,
         freeze_step=state.freeze_step,
+        voice_acts=state.voice_acts,
         drills_cancelled=state.drills_cancelled,
         series=recorder.series if recorder is not None else None,
         events=log.frame(plan.start) if log is not None else None,

@@ -383,10 +383,10 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
     Outcome(
         "froze",
         "bool",
-        "share of runs in which a member froze",
+        "share of runs in which a member froze its participation (exit)",
         SHARE,
         groups=_groups(THRESHOLD, COMPARED, SWEEP_REPORT),
-        aliases=("freeze",),
+        aliases=("freeze", "exit", "exited"),
         **_happened(_first_freeze_step, "first_freeze_step"),
     ),
     *_member_entries(
@@ -416,24 +416,37 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         lambda index, name: Outcome(
             f"freeze_step_{name}",
             "int",
-            f"step at which {name} froze its participation",
+            f"step at which {name} froze its participation (exit)",
             STEP,
             _member(index, "freeze_step"),
             _groups(SWEEP, SUMMARY),
             member=name,
             nullable=True,
+            aliases=(f"exit_step_{name}",),
         )
     ),
     *_member_entries(
         lambda index, name: Outcome(
             f"froze_{name}",
             "bool",
-            f"share of runs in which {name} froze",
+            f"share of runs in which {name} froze its participation (exit)",
             SHARE,
             groups=_groups(THRESHOLD),
             member=name,
-            aliases=(f"freeze_{name}",),
+            aliases=(f"freeze_{name}", f"exit_{name}", f"exited_{name}"),
             **_happened(_member(index, "freeze_step"), f"freeze_step_{name}"),
+        )
+    ),
+    *_member_entries(
+        lambda index, name: Outcome(
+            f"voice_acts_{name}",
+            "int",
+            f"voice acts by {name} (refused drills, unsigned declarations, boycotts, criticism)",
+            COUNT,
+            _member(index, "voice_acts"),
+            _groups(SWEEP, SUMMARY, THRESHOLD),
+            member=name,
+            aliases=(f"voice_{name}",),
         )
     ),
     Outcome(

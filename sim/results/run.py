@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.events import COLUMNS as EVENT_COLUMNS
-from sim.model.events import Event
+from sim.model.events import VOICE_KINDS, Event
 from sim.model.state import ALLIANCE_SERIES, MEMBER_SERIES
 from sim.results import provenance
 from sim.results.folder import FileContent, FolderError, read_table, write_folder
@@ -100,11 +100,13 @@ def summarise(timeseries: pd.DataFrame, events: pd.DataFrame) -> dict[str, Any]:
         "final_capacity": float(alliance["capacity"].iloc[-1]),
     }
     frozen = events[events["kind"] == "participation_frozen"]
+    voice = events.loc[events["kind"].isin(VOICE_KINDS), "member"].value_counts()
     for name in schema.MEMBERS:
         summary[f"final_alignment_{name}"] = float(last.at[name, "alignment"])  # type: ignore[arg-type]
         summary[f"final_trust_{name}"] = float(last.at[name, "trust"])  # type: ignore[arg-type]
         steps = frozen.loc[frozen["member"] == name, "step"]
         summary[f"freeze_step_{name}"] = int(steps.iloc[0]) if len(steps) else None
+        summary[f"voice_acts_{name}"] = int(voice.get(name, 0))
     if len(frozen):
         first = frozen.sort_values(["step", "member"], key=_member_order).iloc[0]
         summary["first_freeze_step"] = int(first["step"])
