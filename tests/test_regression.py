@@ -32,7 +32,7 @@ def snapshot(seed: int) -> dict[str, Any]:
             name: series.round(12).tolist()
             for name, series in result.member_series("alignment").items()
         },
-        "events": result.events[["step", "kind", "member", "counterpart", "origin"]]
+        "events": result.events[["step", "kind", "member", "counterpart", "cause", "origin"]]
         .astype(str)
         .values.tolist(),
     }

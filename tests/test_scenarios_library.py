@@ -1,7 +1,7 @@
 """Each named scenario runs, and moves outcomes in the direction its narrative claims.
 
 Every scenario is run against the baseline (or another scenario its narrative names) under the
-same 20 replicate seeds, 36 months: common random numbers, so the paired differences show the
+same 20 replicate seeds, 37 months (September 2022 to September 2025): common random numbers, so the paired differences show the
 scenario's effect and not luck. The claims below restate each narrative's sentences; if the
 model stops supporting one, change the narrative (and this table), do not tune the model.
 """
@@ -20,7 +20,7 @@ from sim.scenario import available, load, schema
 
 MASTER_SEED = 2022
 REPLICATES = 20
-STEPS = 36
+STEPS = 37
 BASELINE = "baseline-2022"
 MEMBERS = schema.MEMBERS
 
@@ -67,22 +67,28 @@ CLAIMS: dict[str, list[Claim]] = {
         lower("final_capacity"),
         lower("final_cohesion"),
         *every_member("lower"),
-        lower("coercions"),
+        *every_member("lower", column="final_trust"),
+        higher("appeals_ignored"),
+        higher("voice_acts_Kyrgyzstan"),
+        higher("voice_acts_Tajikistan"),
+        higher("coercions"),
     ],
     "ceasefire-2023": [
         higher("final_capacity"),
         higher("final_cohesion"),
         *every_member("higher"),
         higher("appeals_answered"),
-        higher("final_trust_Kazakhstan"),
-        higher("coercions"),
+        lower("voice_acts_Armenia"),
+        lower("voice_acts_Kazakhstan"),
+        lower("coercions"),
     ],
     "russian-collapse": [
         lower("final_capacity"),
         lower("final_cohesion"),
         *every_member("lower"),
+        Claim("final_alignment_Tajikistan", "largest drop"),
         higher("appeals_ignored"),
-        lower("coercions"),
+        higher("voice_acts_Tajikistan"),
         Claim("frozen_members", "at most", tolerance=0.0),
     ],
     "china-steps-in": [
@@ -91,6 +97,8 @@ CLAIMS: dict[str, list[Claim]] = {
         lower("final_alignment_Tajikistan"),
         Claim("final_alignment_Tajikistan", "largest drop"),
         lower("final_cohesion"),
+        higher("voice_acts_Tajikistan"),
+        Claim("frozen_members", "at most", tolerance=0.0),
     ],
     "west-engages-armenia": [
         lower("final_alignment_Armenia"),
@@ -106,18 +114,15 @@ CLAIMS: dict[str, list[Claim]] = {
     ],
     "coercive-moscow": [
         higher("coercions"),
-        *every_member("lower"),
-        lower("final_cohesion"),
+        *every_member("higher"),
+        higher("final_cohesion"),
     ],
     "frozen-conflicts-flare": [
         higher("clashes"),
         higher("appeals_ignored"),
         lower("final_cohesion"),
         Claim("final_alignment_Armenia", "largest drop"),
-        Claim("final_trust_Armenia", "lowest"),
         *every_member("lower", column="final_trust"),
-        Claim("final_trust_Belarus", "largest drop"),
-        higher("drills_cancelled"),
     ],
     "second-mobilisation": [
         lower("final_capacity"),
