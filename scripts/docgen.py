@@ -40,14 +40,18 @@ def tables(scenario: Scenario) -> str:
         "`scripts/uvrun python scripts/docgen.py`; do not edit by hand.",
         "",
     ]
+    def starting(prefix: str) -> list[str]:
+        return [p for p in scenario.values if p.startswith(prefix)]
+
     groups: list[tuple[str, list[str]]] = [
-        ("Russia", [p for p in scenario.values if p.startswith("russia.")]),
-        ("Mechanisms", [p for p in scenario.values if p.startswith("mechanisms.")]),
-        ("Drills", [p for p in scenario.values if p.startswith("drills.")]),
-        (
-            "Clashes between members (monthly hazard per pair)",
-            [p for p in scenario.values if p.startswith("clashes.")],
-        ),
+        ("Calendar", ["start", "horizon_months"]),
+        ("Russia", starting("russia.")),
+        ("Mechanisms", starting("mechanisms.")),
+        ("Drills", starting("drills.")),
+        ("Summits", starting("summits.")),
+        ("Structural variants", starting("variants.")),
+        ("Clashes between members (monthly hazard per pair)", starting("clashes.")),
+        ("Affinity between members (long-run, per pair)", starting("affinity.")),
     ]
     for title, paths in groups:
         lines += [
