@@ -40,6 +40,7 @@ def tables(scenario: Scenario) -> str:
         "`scripts/uvrun python scripts/docgen.py`; do not edit by hand.",
         "",
     ]
+
     def starting(prefix: str) -> list[str]:
         return [p for p in scenario.values if p.startswith(prefix)]
 

@@ -75,11 +75,16 @@ def show_command(
         line.append(_format_value(value.value))
         if value.has_range:
             line.append(f"   (range {value.low:g} – {value.high:g})")
+        spec = schema.leaf(path)
+        if path.startswith("variants.") and spec is not None:
+            line.append(f"   (structural variant: one of {', '.join(spec.choices)})")
         if value.file and value.file != root:
             line.append(f"   [set in {Path(value.file).name}]", style="italic")
         console.print(line)
         if value.source:
             console.print(Padding(Text(value.source), (0, 0, 0, 4)))
+        elif path.startswith("variants.") and spec is not None:
+            console.print(Padding(Text(spec.meaning), (0, 0, 0, 4)))
     if resolved.events and not prefix:
         console.print()
         console.print(Text("Scenario-given events", style="bold"))

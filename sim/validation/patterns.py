@@ -67,8 +67,10 @@ def _check(claim: str, passed: bool | np.bool_, observed: str) -> Check:
     return Check(claim, bool(passed), observed)
 
 
-def _run(scenario: Scenario, seeds: Sequence[int], **record: bool) -> BatchResult:
-    return simulate(scenario, list(seeds), **record)
+def _run(
+    scenario: Scenario, seeds: Sequence[int], timeseries: bool = False, events: bool = False
+) -> BatchResult:
+    return simulate(scenario, list(seeds), timeseries=timeseries, events=events)
 
 
 def kazakhstan_hedges(scenario: Scenario, seeds: Sequence[int]) -> PatternResult:
