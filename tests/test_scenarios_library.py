@@ -2,8 +2,9 @@
 
 Every scenario is run against the baseline (or another scenario its narrative names) under the
 same 20 replicate seeds, 37 months (September 2022 to September 2025): common random numbers,
-so the paired differences show the scenario's effect and not luck. The claims below restate each narrative's sentences; if the
-model stops supporting one, change the narrative (and this table), do not tune the model.
+so the paired differences show the scenario's effect and not luck. The claims below restate
+each narrative's sentences; if the model stops supporting one, change the narrative (and this
+table), do not tune the model.
 """
 
 from __future__ import annotations
