@@ -14,7 +14,7 @@ parameters (``overrides``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.model.events import EventLog
-from sim.model.state import Recorder, draw, initial_state
+from sim.model.state import DRIVER_SERIES, Recorder, draw, initial_state
 from sim.model.step import Setting, advance
 from sim.results.run import RunResult
 from sim.scenario import Scenario, load, schema
@@ -70,6 +70,7 @@ def simulate(
     *,
     timeseries: bool = False,
     events: bool = False,
+    record: Collection[str] | None = None,
 ) -> BatchResult:
     """Run ``len(seeds)`` runs of ``scenario`` at once.
 
@@ -80,15 +81,20 @@ def simulate(
         steps: months to simulate (default: the scenario's horizon).
         timeseries: also record every step of every run (memory grows with runs x steps).
         events: also record the event log of every run.
+        record: record only these time series (names of
+            :data:`sim.model.state.ALLIANCE_SERIES` and ``MEMBER_SERIES``): a calibration's
+            thousands of runs need a few series, not all of them.
     """
     seed_array = np.atleast_1d(np.asarray(seeds, dtype=np.uint64))
     runs = int(seed_array.shape[0])
     plan = build_plan(scenario, steps)
     inputs = build_inputs(scenario, plan.steps, overrides, runs=runs)
-    setting = Setting(plan, inputs, draw(seed_array, plan.steps), explain=timeseries)
+    explain = timeseries or any(name in DRIVER_SERIES for name in record or ())
+    setting = Setting(plan, inputs, draw(seed_array, plan.steps), explain=explain)
     state = initial_state(inputs)
     log = EventLog() if events else None
-    recorder = Recorder(runs, plan.steps) if timeseries else None
+    recording = timeseries or record is not None
+    recorder = Recorder(runs, plan.steps, None if timeseries else record) if recording else None
     if recorder is not None:
         recorder.record(state, 0)
     for step in range(1, plan.steps + 1):

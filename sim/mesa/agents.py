@@ -97,6 +97,7 @@ class Member(mesa.Agent):  # type: ignore[misc]
     grievance = _StateSlot()
     unanswered_voice = _StateSlot()
     voice_acts = _StateSlot()
+    appeals_ignored = _StateSlot()
     frozen = _StateSlot()
     regime_ties = _InputSlot()
     russian_share = _InputSlot()

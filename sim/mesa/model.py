@@ -50,7 +50,6 @@ MEMBER_REPORTERS: dict[str, str] = {"member": "name", **{name: name for name in 
 MODEL_REPORTERS = (
     *ALLIANCE_SERIES,
     "min_cohesion",
-    "drills_cancelled",
     "first_freeze_step",
     "first_freeze_member",
 )

@@ -12,6 +12,7 @@ lives in :class:`sim.scenario.inputs.Inputs`; the random numbers in :class:`Draw
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from typing import Final
 
@@ -48,6 +49,8 @@ ALLIANCE_SERIES: Final = (
     "action_record",
     "strain",
     *COHESION_PARTS,
+    "drills_held",
+    "drills_cancelled",
 )
 #: ... and each member's (one per run and member).
 MEMBER_SERIES: Final = (
@@ -64,6 +67,8 @@ MEMBER_SERIES: Final = (
     "threat",
     "grievance",
     "unanswered_voice",
+    "voice_acts",
+    "appeals_ignored",
     "frozen",
     *DRIVER_SERIES,
 )
@@ -112,6 +117,8 @@ class State:
     """Voice acts since Russia last answered the member."""
     voice_acts: IntArray
     """Voice acts in the run so far."""
+    appeals_ignored: IntArray
+    """The member's appeals Russia left unanswered in the run so far."""
     frozen: BoolArray
     freeze_step: IntArray
     """Step at which each member froze its participation (exit), -1 if it has not."""
@@ -213,6 +220,7 @@ def initial_state(inputs: Inputs) -> State:
         grievance=np.zeros(shape),
         unanswered_voice=np.zeros(shape),
         voice_acts=np.zeros(shape, dtype=np.int64),
+        appeals_ignored=np.zeros(shape, dtype=np.int64),
         frozen=np.zeros(shape, dtype=bool),
         freeze_step=np.full(shape, -1, dtype=np.int64),
         motives=np.full((*shape, len(rules.MOTIVES)), np.nan),
@@ -270,13 +278,24 @@ def draw(seeds: npt.NDArray[np.uint64], months: int) -> Draws:
 
 class Recorder:
     """The time series of a batch: every :data:`ALLIANCE_SERIES` and :data:`MEMBER_SERIES`
-    value at every step (step 0 is the starting state)."""
+    value (or the ones named) at every step (step 0 is the starting state)."""
 
-    def __init__(self, runs: int, steps: int) -> None:
+    def __init__(self, runs: int, steps: int, names: Collection[str] | None = None) -> None:
+        unknown = set(names or ()) - set(ALLIANCE_SERIES) - set(MEMBER_SERIES)
+        if unknown:
+            raise ValueError(f"unknown time series {sorted(unknown)}")
         self.series: dict[str, FloatArray] = {
-            name: np.zeros((runs, steps + 1)) for name in ALLIANCE_SERIES
+            name: np.zeros((runs, steps + 1))
+            for name in ALLIANCE_SERIES
+            if names is None or name in names
         }
-        self.series.update({name: np.zeros((runs, steps + 1, N_MEMBERS)) for name in MEMBER_SERIES})
+        self.series.update(
+            {
+                name: np.zeros((runs, steps + 1, N_MEMBERS))
+                for name in MEMBER_SERIES
+                if names is None or name in names
+            }
+        )
 
     def record(self, state: State, step: int) -> None:
         for name, values in self.series.items():

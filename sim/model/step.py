@@ -278,6 +278,7 @@ def appeals(
             mechanism["trust_loss_ignored"][runs, np.newaxis],
         )
         ignored = runs[~answered]
+        state.appeals_ignored[ignored, index] += 1
         if ignored.size:
             state.security_engagement[ignored, :, index] = rules.engagement_after_step_in(
                 state.security_engagement[ignored, :, index],
