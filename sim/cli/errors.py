@@ -55,6 +55,18 @@ def user_error_types() -> tuple[type[Exception], ...]:
         from sim.report import ReportError
 
         kinds.append(ReportError)
+    if "sim.calibrate.targets" in sys.modules:
+        from sim.calibrate.targets import TargetsError
+
+        kinds.append(TargetsError)
+    if "sim.calibrate.posterior" in sys.modules:
+        from sim.calibrate.posterior import PosteriorError
+
+        kinds.append(PosteriorError)
+    if "sim.calibrate.run" in sys.modules:
+        from sim.calibrate.run import CalibrationError
+
+        kinds.append(CalibrationError)
     return tuple(kinds)
 
 
