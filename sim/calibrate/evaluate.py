@@ -89,8 +89,10 @@ class Evaluator:
         self._pool: ProcessPoolExecutor | None = None
 
     def __call__(self, unit: FloatArray, models: IntArray) -> Evaluated:
-        per_chunk = max(1, CHUNK_RUNS // self.problem.replicates)
-        parts = _chunks(unit.shape[0], per_chunk)
+        count = unit.shape[0]
+        # at most CHUNK_RUNS runs a chunk, and at least as many chunks as workers
+        per_chunk = max(1, min(CHUNK_RUNS // self.problem.replicates, -(-count // self.workers)))
+        parts = _chunks(count, per_chunk)
         if self.workers == 1 or len(parts) == 1:
             results = [evaluate_chunk(self.problem, unit[part], models[part]) for part in parts]
         else:

@@ -109,6 +109,8 @@ def run_calibration(
     out: Path | None = None,
     progress: Progress | None = None,
     command: list[str] | None = None,
+    only: list[str] | None = None,
+    fixed: list[str] | None = None,
 ) -> Calibration:
     """Calibrate a scenario (resuming any finished batches) and write its posterior."""
     started_at = provenance.now()
@@ -121,9 +123,10 @@ def run_calibration(
         settings.check()
     except ValueError as error:
         raise CalibrationError(str(error)) from None
-    space = space_of(resolved)
+    space = space_of(resolved, fixed=fixed, only=only)
     if space.size == 0:
-        raise CalibrationError(f"{resolved.name}: no value has a range to calibrate")
+        what = f" matching {', '.join(only)}" if only else ""
+        raise CalibrationError(f"{resolved.name}: no value{what} has a range to calibrate")
     problem = Problem(
         resolved,
         space,
@@ -132,7 +135,8 @@ def run_calibration(
         resolved.horizon,
     )
     folder = work if work is not None else work_folder_for(resolved, settings.seed)
-    resumed = _open_work(folder, _identity(resolved, targets_file, settings))
+    identity = {**_identity(resolved, targets_file, settings), "values": list(space.paths)}
+    resumed = _open_work(folder, identity)
     with evaluator(problem, workers) as evaluate:
         outcome = calibrate(problem, settings, evaluate, WorkFolder(folder), progress)
     seconds = time.perf_counter() - started

@@ -12,8 +12,9 @@ high end), so one perturbation kernel serves values of any scale.
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -68,8 +69,13 @@ class Space:
         return chosen
 
 
-def space_of(scenario: Scenario, fixed: Mapping[str, object] | None = None) -> Space:
-    """The uncertain values of ``scenario`` (those with a range), less any in ``fixed``."""
+def space_of(
+    scenario: Scenario,
+    fixed: Collection[str] | None = None,
+    only: Sequence[str] | None = None,
+) -> Space:
+    """The uncertain values of ``scenario`` (those with a range), less any in ``fixed``; with
+    ``only``, just those matching one of its patterns (``fnmatch``: ``mechanisms.weight_*``)."""
     paths: list[str] = []
     low: list[float] = []
     high: list[float] = []
@@ -79,6 +85,8 @@ def space_of(scenario: Scenario, fixed: Mapping[str, object] | None = None) -> S
         if spec is None or not spec.sweepable or not value.has_range:
             continue
         if fixed is not None and path in fixed:
+            continue
+        if only is not None and not any(fnmatch.fnmatchcase(path, pattern) for pattern in only):
             continue
         assert value.low is not None and value.high is not None
         paths.append(path)

@@ -70,6 +70,15 @@ def calibrate_command(
             show_default=False,
         ),
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Calibrate only the values matching this pattern (repeatable; e.g. "
+            "'mechanisms.weight_*'); the others keep the scenario's values.",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Calibrate a scenario: a posterior over its uncertain values and variants.
@@ -114,6 +123,7 @@ def calibrate_command(
                     out=out,
                     progress=progress,
                     command=["csto", *sys.argv[1:]],
+                    only=only,
                 )
         except KeyboardInterrupt:
             fail(
