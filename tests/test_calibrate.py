@@ -115,7 +115,7 @@ def test_a_target_outside_the_run_is_refused(tmp_path: Path) -> None:
         )
 
 
-# --- reproducible and resumable --------------------------------------------------------------------
+# --- reproducible and resumable ------------------------------------------------------------------
 
 
 def test_a_calibration_is_reproducible_from_its_seed(tmp_path: Path) -> None:
@@ -210,7 +210,7 @@ def test_a_calibration_killed_midway_resumes_with_the_same_command(tmp_path: Pat
     assert particles(out) == particles(reference / "post")
 
 
-# --- the posterior on disk ------------------------------------------------------------------------
+# --- the posterior on disk -----------------------------------------------------------------------
 
 
 @pytest.fixture()
@@ -281,7 +281,7 @@ def test_a_damaged_posterior_is_refused_in_one_line(calibrated_copy: Path, damag
     assert "\n" not in str(caught.value) and str(folder) in str(caught.value)
 
 
-# --- recovery -----------------------------------------------------------------------------------
+# --- recovery ------------------------------------------------------------------------------------
 
 
 def synthetic_targets(path: Path, truth: dict[str, float], seed: int) -> None:
