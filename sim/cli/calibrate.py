@@ -79,6 +79,14 @@ def calibrate_command(
             show_default=False,
         ),
     ] = None,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Then validate: leave-one-target-out predictions, the article's patterns "
+            "under the posterior, and the mutants calibrated alike (a few minutes more).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Calibrate a scenario: a posterior over its uncertain values and variants.
@@ -131,6 +139,107 @@ def calibrate_command(
                 INTERRUPTED,
             )
     print_summary(result)
+    if validate:
+        with user_errors():
+            print_validation(result, settings, work)
+
+
+def print_validation(result: object, settings: object, work: Path | None) -> None:
+    """Leave-one-target-out, patterns under the posterior and the mutation table; written to
+    ``validation.json`` in the posterior folder too."""
+    import json
+    import tempfile
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.calibrate.evaluate import Problem
+    from sim.calibrate.posterior import read_posterior
+    from sim.calibrate.run import Calibration, work_folder_for
+    from sim.calibrate.smc import Settings
+    from sim.calibrate.validate import leave_one_out, mutation_table, patterns_under
+
+    assert isinstance(result, Calibration) and isinstance(settings, Settings)
+    console = Console()
+    problem = Problem(result.scenario, result.space, result.targets, (), result.scenario.horizon)
+    folder = work if work is not None else work_folder_for(result.scenario, settings.seed)
+    loo = leave_one_out(problem, settings, folder)
+    table = Table(title="Leave one target out: each predicted by the posterior of the others")
+    for column in ("target", "value", "predicted", "5-95%", "z", ""):
+        table.add_column(column, justify="left" if column == "target" else "right")
+    for row in loo:
+        if "predicted" not in row:
+            table.add_row(row["target"], "", "", "", "", f"{row['verdict']} ({row['accepted']})")
+            continue
+        table.add_row(
+            row["target"],
+            f"{row['value']:.2f}",
+            f"{row['predicted']:.2f}",
+            f"{row['low']:.2f}-{row['high']:.2f}",
+            f"{row['z']:+.1f}",
+            row["verdict"],
+        )
+    console.print(table)
+    seeds = list(range(100))
+    patterns = patterns_under(result.scenario, read_posterior(result.folder), seeds)
+    table = Table(title="The article's patterns, every run drawing its values from the posterior")
+    for column in ("pattern", "kind", "result", "what failed"):
+        table.add_column(column)
+    for pattern in patterns:
+        table.add_row(
+            pattern.name,
+            pattern.kind,
+            "holds" if pattern.passed else "FAILS",
+            "; ".join(pattern.failures()),
+        )
+    console.print(table)
+    small = Settings(particles=200, replicates=4, budget=400_000, batch=500, seed=settings.seed)
+    with tempfile.TemporaryDirectory() as scratch:
+        model, verdicts = mutation_table(result.scenario.name, small, Path(scratch), seeds)
+    table = Table(title="Mutants, each calibrated like the model and held to what it passes")
+    for column in ("mutant", "breaks", "verdict", "why"):
+        table.add_column(column)
+    for verdict in verdicts:
+        table.add_row(
+            verdict.name,
+            verdict.breaks,
+            "rejected" if verdict.rejected else "not rejected",
+            verdict.why,
+        )
+    console.print(table)
+    rejected = sum(verdict.rejected for verdict in verdicts)
+    console.print(
+        f"{rejected} of {len(verdicts)} mutants rejected (the explanation check, which restates "
+        "inputs, not counted)."
+    )
+    record = {
+        "leave_one_out": loo,
+        "patterns": [
+            {
+                "name": p.name,
+                "kind": p.kind,
+                "passed": p.passed,
+                "checks": [c.__dict__ for c in p.checks],
+            }
+            for p in patterns
+        ],
+        "model_acceptance": model.acceptance,
+        "mutants": [
+            {
+                "name": v.name,
+                "breaks": v.breaks,
+                "rejected": v.rejected,
+                "why": v.why,
+                "evidence_ratio": v.evidence_ratio,
+                "explanation_failures": v.failed_explanations,
+            }
+            for v in verdicts
+        ],
+        "rejected": rejected,
+    }
+    (result.folder / "validation.json").write_text(
+        json.dumps(record, indent=1, default=float) + "\n", encoding="utf-8"
+    )
 
 
 def print_summary(result: object) -> None:
