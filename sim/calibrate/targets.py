@@ -37,8 +37,11 @@ from sim.scenario.resolve import _DATE
 FloatArray = npt.NDArray[np.float64]
 
 KINDS: Final = ("state", "event", "expectation")
-#: Where targets files live, beside the scenarios.
-TARGETS_DIR: Final = Path(__file__).resolve().parent.parent.parent / "calibration"
+#: Where targets files live: the project's ``calibration/``, else the installed copy.
+TARGETS_DIRS: Final = (
+    Path(__file__).resolve().parent.parent.parent / "calibration",
+    Path(__file__).resolve().parent.parent / "_calibration",
+)
 _KEYS: Final = (
     "name",
     "series",
@@ -97,8 +100,12 @@ class Target:
 
 
 def default_path(scenario: str) -> Path:
-    """The targets file of a named scenario."""
-    return TARGETS_DIR / f"{scenario}-targets.toml"
+    """The targets file of a named scenario (``calibration/<name>-targets.toml``)."""
+    name = f"{scenario}-targets.toml"
+    for folder in TARGETS_DIRS:
+        if (folder / name).is_file():
+            return folder / name
+    return TARGETS_DIRS[0] / name
 
 
 def read_targets(path: Path) -> tuple[Target, ...]:

@@ -406,9 +406,9 @@ def article_reasons(
                 ", ".join(order[int(index)] for index in pushes),
             ),
             _check(
-                "Russia's threat pushes Kazakhstan harder than any other member",
-                int(threat.argmin()) == kazakhstan,
-                schema.MEMBERS[int(threat.argmin())],
+                "Russia's threat weighs on Kazakhstan more than on any other member",
+                int(np.abs(threat).argmax()) == kazakhstan,
+                schema.MEMBERS[int(np.abs(threat).argmax())],
             ),
             _check(
                 "Armenia's strongest push is the protection outside powers offer",
