@@ -31,8 +31,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
-from sim.report.prose import TIMELINE_KINDS, outcome_label
+from sim.report.prose import TIMELINE_KINDS, outcome_label, outcome_words
 from sim.results.replicates import FREEZE
 from sim.scenario import schema
 
@@ -289,64 +290,130 @@ def compare_trajectories(
 
 
 def compare_differences(
-    differences: pd.DataFrame, names: Sequence[str], ylabel: str = "Difference in cohesion"
+    differences: pd.DataFrame,
+    names: Sequence[str],
+    ylabel: str = "Difference in cohesion",
+    negligible: float = 0.0,
 ) -> Figure:
-    """Each scenario's paired difference to the baseline over time, with its 95% interval."""
+    """Each scenario's paired difference to the baseline over time, with its 95% interval over
+    the draws; a grey band around zero spans differences too small to matter."""
     with _context():
         fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+        if negligible > 0:
+            ax.axhspan(-negligible, negligible, color="0.88", zorder=0, linewidth=0)
         for index, name in enumerate(names[1:], start=1):
             data = differences[differences["scenario"] == name]
             _band(ax, data["date"], data.drop(columns=["low", "high"]), index, label=name)
         ax.axhline(0.0, color="black", linewidth=0.9)
-        ax.set_ylabel(f"{ylabel} (scenario − {names[0]})")
+        ax.set_ylabel(textwrap.fill(f"{ylabel} (scenario − {names[0]})", 36))
         ax.set_xlabel("Month")
         format_months(ax)
+        extra = [Patch(facecolor="0.6", alpha=0.4, label="paired 95% interval over the draws")]
+        if negligible > 0:
+            extra.append(Patch(facecolor="0.88", label="too small to matter (negligible)"))
         ax.legend(
-            handles=[
-                *ax.get_legend_handles_labels()[0],
-                Patch(facecolor="0.6", alpha=0.4, label="paired 95% interval of the mean"),
-            ],
-            fontsize="small",
-            loc="best",
+            handles=[*ax.get_legend_handles_labels()[0], *extra], fontsize="small", loc="best"
         )
         ax.set_title(f"Difference to {names[0]}, replicate by replicate (same seeds)")
     return fig
 
 
 def forest(table: pd.DataFrame, title: str = "") -> Figure:
-    """Paired differences of final outcomes: a point and 95% interval per scenario and outcome
-    (``outcome``, ``scenario``, ``difference``, ``ci_low``, ``ci_high``)."""
-    outcomes = list(dict.fromkeys(table["outcome"]))
+    """Paired differences of final outcomes: a panel per scale (unit), a row per outcome and
+    scenario, a point and its 95% interval, a grey band for differences too small to matter
+    (``outcome``, ``scenario``, ``difference``, ``ci_low``, ``ci_high``, and ``negligible``,
+    ``verdict`` where given); outcomes equal in every replicate as hollow points at zero."""
+    from sim.results.outcomes import REGISTRY
+
+    def scale(outcome: str) -> str:
+        entry = REGISTRY.by_name.get(outcome)
+        if entry is None:
+            return "outcome units"
+        return "outcomes on a 0–1 scale" if entry.bounds == (0.0, 1.0) else entry.unit
+
+    units = {outcome: scale(outcome) for outcome in dict.fromkeys(table["outcome"])}
+    scales = list(dict.fromkeys(units.values()))
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    sizes = [sum(units[o] == unit for o in units) * len(scenarios) for unit in scales]
     with _context():
         fig, axes = plt.subplots(
+            len(scales),
             1,
-            len(outcomes),
-            figsize=(4.2 * len(outcomes), 0.6 * table["scenario"].nunique() + 2),
+            figsize=(9, 0.28 * sum(sizes) + 1.1 * len(scales) + 0.6),
             layout="constrained",
             squeeze=False,
+            height_ratios=[size + 2 for size in sizes],
         )
-        for ax, outcome in zip(axes[0], outcomes, strict=True):
-            data = table[table["outcome"] == outcome].reset_index(drop=True)
+        for ax, unit in zip(axes[:, 0], scales, strict=True):
+            data = table[table["outcome"].map(units) == unit].reset_index(drop=True)
+            labels: list[str] = []
             for row, item in data.iterrows():
-                look = style(int(str(row)) + 1)
-                low = item["ci_low"] if np.isfinite(item["ci_low"]) else item["difference"]
-                high = item["ci_high"] if np.isfinite(item["ci_high"]) else item["difference"]
+                position = int(str(row))
+                look = style(scenarios.index(item["scenario"]) + 1)
+                difference = float(item["difference"])
+                finite = np.isfinite(item["ci_low"]) and np.isfinite(item["ci_high"])
+                low = float(item["ci_low"]) if finite else difference
+                high = float(item["ci_high"]) if finite else difference
+                same = str(item.get("verdict", "")) == "no difference"
                 ax.errorbar(
-                    [item["difference"]],
-                    [row],
-                    xerr=[[item["difference"] - low], [high - item["difference"]]],
+                    [difference],
+                    [position],
+                    xerr=[[difference - low], [high - difference]],
                     color=look["color"],
                     marker=look["marker"],
-                    capsize=4,
+                    markerfacecolor="none" if same else look["color"],
+                    capsize=3,
                     linestyle="none",
+                    label=str(item["scenario"]),
                 )
+                words = outcome_words(str(item["outcome"]))
+                labels.append(words if len(scenarios) == 1 else f"{words} · {item['scenario']}")
+            negligible = float(data["negligible"].max()) if "negligible" in data else 0.0
+            if negligible > 0:
+                ax.axvspan(-negligible, negligible, color="0.85", zorder=0, linewidth=0)
             ax.axvline(0.0, color="black", linewidth=0.9)
-            ax.margins(x=0.12)
-            ax.set_yticks(range(len(data)), list(data["scenario"]))
+            reach = np.nanmax(
+                np.abs(data[["difference", "ci_low", "ci_high"]].to_numpy(np.float64)), initial=0.0
+            )
+            reach = max(float(reach), 2 * negligible, 1e-3) * 1.15
+            ax.set_xlim(-reach, reach)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, symmetric=True))
+            formatter = ScalarFormatter(useOffset=False)
+            formatter.set_scientific(False)
+            ax.xaxis.set_major_formatter(formatter)
+            ax.set_yticks(range(len(data)), labels, fontsize="small")
             ax.set_ylim(len(data) - 0.5, -0.5)
-            ax.set_xlabel(f"Δ {outcome_label(str(outcome))}")
-            ax.set_ylabel("Scenario")
-        fig.suptitle(title or "Difference to the baseline with its paired 95% interval")
+            ax.set_xlabel(f"Difference to the baseline ({unit})")
+        handles = [
+            Line2D(
+                [],
+                [],
+                color=style(index + 1)["color"],
+                marker=style(index + 1)["marker"],
+                linestyle="none",
+                label=name,
+            )
+            for index, name in enumerate(scenarios)
+        ]
+        handles.append(Patch(facecolor="0.85", label="too small to matter (negligible)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markerfacecolor="none",
+                color="0.3",
+                linestyle="none",
+                label="equal in every replicate",
+            )
+        )
+        axes[0, 0].legend(
+            handles=handles, fontsize="small", loc="lower left", bbox_to_anchor=(0.0, 1.0),
+            ncols=min(len(handles), 3), frameon=False,
+        )
+        fig.suptitle(
+            title or "Difference to the baseline, with its paired 95% interval over the draws"
+        )
     return fig
 
 
