@@ -150,16 +150,37 @@ def _band(ax: Axes, x: Any, data: pd.DataFrame, index: int, label: str | None = 
 
 
 def _band_legend(
-    ax: Axes, extra: Sequence[Any] = (), loc: Any = "best", middle: bool = True
+    ax: Axes,
+    extra: Sequence[Any] = (),
+    loc: Any = "best",
+    middle: bool = True,
+    outside: bool = False,
 ) -> None:
+    """The legend of bands (over the random draws); ``outside`` puts it right of the axes, so
+    that it covers no line."""
     handles, _ = ax.get_legend_handles_labels()
-    handles = [*handles, Patch(facecolor="0.6", alpha=0.4, label="95% interval of the mean")]
+    handles = [
+        *handles,
+        Patch(facecolor="0.6", alpha=0.4, label="95% interval of the mean (over the draws)"),
+    ]
     if middle:
         handles.append(
-            Line2D([], [], color="0.3", linestyle=(0, (2, 2)), linewidth=0.8, label="middle 95%")
+            Line2D(
+                [],
+                [],
+                color="0.3",
+                linestyle=(0, (2, 2)),
+                linewidth=0.8,
+                label="middle 95% of replicates",
+            )
         )
     handles += list(extra)
-    ax.legend(handles=handles, fontsize="small", loc=loc, frameon=True)
+    if outside:
+        ax.legend(
+            handles=handles, fontsize="small", loc=loc, bbox_to_anchor=(1.01, 1.0), frameon=False
+        )
+    else:
+        ax.legend(handles=handles, fontsize="small", loc=loc, frameon=True)
 
 
 # --- the figures of reports ----------------------------------------------------------------
@@ -424,11 +445,23 @@ def threshold_curve(
     interval: tuple[float, float],
     ylabel: str,
     title: str = "",
+    scenario_range: tuple[float, float] | None = None,
+    floor: float | None = None,
 ) -> Figure:
     """The replicate-mean outcome against constant capacity, the level, and the critical
-    capacity with its bootstrap 95% interval."""
+    capacity with its bootstrap 95% interval; the range of capacity the scenario takes and its
+    floor, where given."""
     with _context():
-        fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+        fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
+        context: list[Any] = []
+        if scenario_range is not None:
+            ax.axvspan(*scenario_range, color="0.88", zorder=0, linewidth=0)
+            context.append(Patch(facecolor="0.88", label="capacity in the scenario as written"))
+        if floor is not None:
+            ax.axvline(floor, color="0.35", linestyle=":", linewidth=1.4)
+            context.append(
+                Line2D([], [], color="0.35", linestyle=":", label=f"scenario's floor {floor:g}")
+            )
         _band(ax, curve["capacity"], curve, 0, label="mean over replicates")
         ax.axhline(level, color="0.3", linestyle=(0, (6, 3)), linewidth=1.1)
         extra: list[Any] = [
@@ -455,7 +488,7 @@ def threshold_curve(
         ax.set_xlabel("Russia's capacity for the region, held constant (share of pre-war)")
         ax.set_ylabel(ylabel)
         ax.set_xlim(float(curve["capacity"].min()), float(curve["capacity"].max()))
-        _band_legend(ax, extra)
+        _band_legend(ax, [*extra, *context], loc="upper left", outside=True)
         ax.set_title(title or "Where the outcome crosses the level")
     return fig
 
