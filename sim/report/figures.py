@@ -30,7 +30,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from sim.report.prose import TIMELINE_KINDS, outcome_label, outcome_words
@@ -498,12 +498,18 @@ def responses(
     outcome: str,
     crossing: SweepCrossing | None = None,
     level: float | None = None,
+    limits: tuple[float, float] | None = None,
 ) -> Figure:
-    """The response of one outcome to each swept parameter: a panel per parameter."""
+    """The response of one outcome to each swept parameter: a panel per parameter. A share
+    (``limits`` given, e.g. 0–1) is drawn on its whole range, so that a share that is zero
+    everywhere shows as a line on the floor, not as a band filling the panel."""
+    from sim.results.outcomes import REGISTRY
+
     count = len(curves)
     with _context():
         fig, flat, columns = _panel_grid(count)
-        binary = outcome == "froze" or outcome.startswith("froze_")
+        entry = REGISTRY.by_name.get(outcome)
+        binary = entry is not None and entry.type == "bool"
         for index, (ax, (parameter, curve)) in enumerate(zip(flat, curves.items(), strict=False)):
             shown = curve.drop(columns=["low", "high"]) if binary else curve
             _band(ax, curve["x"], shown, index, label="mean over runs")
@@ -529,8 +535,10 @@ def responses(
                 )
             ax.set_xlabel(parameter_label(parameter))
             ax.set_title(parameter, fontsize="small")
+            if limits is not None:
+                ax.set_ylim(*limits)
             if index % columns == 0:
-                ax.set_ylabel(outcome_label(outcome))
+                ax.set_ylabel(textwrap.fill(outcome_label(outcome), 40))
         for ax in flat[count:]:
             ax.axis("off")
         _band_legend(flat[0], loc="best", middle=not binary)
@@ -552,26 +560,36 @@ def _panel_grid(count: int) -> tuple[Figure, list[Axes], int]:
     return fig, list(axes.flat), columns
 
 
-def member_responses(curves: Mapping[str, Mapping[str, pd.DataFrame]]) -> Figure:
-    """Each member's final alignment against each swept parameter (means only)."""
+def member_responses(
+    curves: Mapping[str, Mapping[str, pd.DataFrame]],
+    ylabel: str = "Final alignment (0 exit – 1 loyal)",
+    limits: tuple[float, float] | None = (0.0, 1.0),
+) -> Figure:
+    """A member outcome of each member against each swept parameter (means only)."""
     count = len(curves)
     with _context():
         fig, flat, _ = _panel_grid(count)
         for ax, (parameter, by_member) in zip(flat, curves.items(), strict=False):
             for index, (member, curve) in enumerate(by_member.items()):
                 ax.plot(curve["x"], curve["mean"], label=member, markersize=4, **style(index))
-            ax.set_ylim(0, 1)
+            if limits is not None:
+                ax.set_ylim(*limits)
             ax.set_xlabel(parameter_label(parameter))
             ax.set_title(parameter, fontsize="small")
-            ax.set_ylabel("Final alignment (0 exit – 1 loyal)")
+            ax.set_ylabel(textwrap.fill(ylabel, 40))
         for ax in flat[count:]:
             ax.axis("off")
         flat[0].legend(fontsize="small", loc="best")
     return fig
 
 
-def heatmaps(tables: Mapping[tuple[str, str], pd.DataFrame], outcome: str) -> Figure:
-    """Mean outcome over pairs of parameters, one panel per pair, on a shared colour scale."""
+def heatmaps(
+    tables: Mapping[tuple[str, str], pd.DataFrame],
+    outcome: str,
+    noise: Mapping[tuple[str, str], bool] | None = None,
+) -> Figure:
+    """Mean outcome over pairs of parameters, one panel per pair, on a shared colour scale;
+    panels whose cells differ by no more than chance (``noise``) hatched and titled so."""
     count = len(tables)
     columns = min(count, 3)
     rows = -(-count // columns)
@@ -604,6 +622,21 @@ def heatmaps(tables: Mapping[tuple[str, str], pd.DataFrame], outcome: str) -> Fi
             ax.set_xlabel(parameter_label(first))
             ax.set_ylabel(parameter_label(second))
             ax.grid(False)
+            if noise and noise.get((first, second)):
+                ax.add_patch(
+                    Rectangle(
+                        (0, 0),
+                        1,
+                        1,
+                        transform=ax.transAxes,
+                        facecolor="white",
+                        alpha=0.55,
+                        hatch="xx",
+                        edgecolor="0.4",
+                        linewidth=0,
+                    )
+                )
+                ax.set_title("noise: cells differ by chance only", fontsize="small")
         for ax in flat[count:]:
             ax.axis("off")
         if image is not None:
@@ -668,6 +701,114 @@ def morris_scatter(indices: pd.DataFrame, outcome: str) -> Figure:
         ax.set_xlabel(f"μ* (mean |elementary effect| on {outcome_label(outcome)})")
         ax.set_ylabel("σ (spread of the effects: interactions, non-linearity)")
         ax.legend(fontsize="small", loc="best")
+    return fig
+
+
+def sensitivity_matrix(table: pd.DataFrame, method: str) -> Figure:
+    """Which parameter moves which outcome: a cell per parameter (rows) and outcome
+    (columns), the total Sobol index ST, or Morris μ* as a share of the outcome's largest;
+    cells below what matters left blank (``table``: ``outcome``, ``parameter`` and the
+    indices, as :func:`sim.report.sweep.sensitivity_table`)."""
+    from sim.report.sweep import influence, negligible_influence
+
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    parameters = list(dict.fromkeys(table["parameter"]))
+    values = np.full((len(parameters), len(outcomes)), np.nan)
+    for column, outcome in enumerate(outcomes):
+        rows = table[table["outcome"] == outcome]
+        strength = influence(rows, method).to_numpy(np.float64)
+        shown = strength >= negligible_influence(str(outcome), method)
+        if method == "morris":
+            top = np.nanmax(strength) if np.isfinite(strength).any() else 1.0
+            strength = strength / top if top > 0 else strength
+        for row, parameter in enumerate(rows["parameter"]):
+            index = parameters.index(parameter)
+            if shown[row]:
+                values[index, column] = strength[row]
+    with _context():
+        fig, ax = plt.subplots(
+            figsize=(max(6.0, 0.55 * len(outcomes) + 4.5), 0.45 * len(parameters) + 2.8),
+            layout="constrained",
+        )
+        image = ax.imshow(
+            np.clip(values, 0, 1), cmap="cividis_r", vmin=0, vmax=1, aspect="auto"
+        )
+        for row in range(len(parameters)):
+            for column in range(len(outcomes)):
+                value = values[row, column]
+                if np.isfinite(value):
+                    ax.text(
+                        column,
+                        row,
+                        f"{value:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if value > 0.5 else "black",
+                    )
+        ax.set_xticks(range(len(outcomes)), [str(o) for o in outcomes], rotation=60, ha="right")
+        ax.set_yticks(range(len(parameters)), parameters)
+        ax.grid(False)
+        label = "total Sobol index ST" if method == "sobol" else "μ* / largest μ* of the outcome"
+        fig.colorbar(image, ax=ax, label=label, shrink=0.8)
+        ax.set_title("Blank: below what matters (the parameter barely moves the outcome)")
+    return fig
+
+
+def prim_boxes(found: Any, outcome: str) -> Figure:
+    """A PRIM result (:class:`sim.discovery.Discovery`): the first box's peeling trajectory
+    (coverage against density, the chosen box circled) and every box's limits as shares of
+    the swept ranges."""
+    with _context():
+        fig, (left, right) = plt.subplots(
+            1, 2, figsize=(11, 4.2), layout="constrained", width_ratios=[1, 1.4]
+        )
+        path = found.boxes[0].trajectory
+        left.plot(path["coverage"], path["density"], color=style(0)["color"], marker="o", ms=3)
+        chosen = path[path["chosen"]]
+        left.plot(
+            chosen["coverage"],
+            chosen["density"],
+            marker="o",
+            markersize=14,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            linestyle="none",
+            label="chosen box",
+        )
+        left.axhline(found.base_rate, color="0.4", linestyle=":", label="share of all runs")
+        left.set_xlim(0, 1.02)
+        left.set_ylim(0, 1.02)
+        left.set_xlabel("Coverage (share of the runs with the outcome inside)")
+        left.set_ylabel("Density (share of the box's runs with the outcome)")
+        left.legend(fontsize="small", loc="lower left")
+        left.set_title("Peeling trajectory, box 1", fontsize="small")
+        labels: list[str] = []
+        row = 0
+        for number, box in enumerate(found.boxes, start=1):
+            look = style(number - 1)
+            for name, (low, high) in box.limits.items():
+                start, end = found.ranges[name]
+                width = end - start if end > start else 1.0
+                right.barh(
+                    row,
+                    (high - low) / width,
+                    left=(low - start) / width,
+                    color=look["color"],
+                    hatch=HATCHES[(number - 1) % len(HATCHES)] or None,
+                    edgecolor="0.2",
+                    height=0.6,
+                )
+                right.text(
+                    1.01, row, f"{low:.3g} – {high:.3g}", va="center", fontsize="small"
+                )
+                labels.append(f"box {number}: {name}")
+                row += 1
+        right.set_yticks(range(len(labels)), labels, fontsize="small")
+        right.set_ylim(len(labels) - 0.5, -0.5)
+        right.set_xlim(0, 1)
+        right.set_xlabel("Position within the swept range (0 = its low end, 1 = its high end)")
+        right.set_title(f"Limits of each box: {outcome}", fontsize="small")
     return fig
 
 
