@@ -203,7 +203,92 @@ def member_lines(bands: Mapping[str, pd.DataFrame], ylabels: Mapping[str, str]) 
             ax.set_xlabel("Month")
             ax.set_title(column.capitalize())
             format_months(ax)
-        flat[0].legend(fontsize="small", loc="lower left", title="mean, 95% band")
+        handles, labels = flat[0].get_legend_handles_labels()
+        fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncols=len(labels),
+            fontsize="small",
+            title="mean over replicates, with its 95% interval over the draws",
+            title_fontsize="small",
+            frameon=False,
+        )
+    return fig
+
+
+#: Colour index of each kind of band of a fan chart (what its spread is over).
+FAN_COVERS: Final = {"draws": 0, "parameters": 1, "draws and parameters": 2}
+FAN_WORDS: Final = {
+    "draws": "replicates (random draws)",
+    "parameters": "parameter draws",
+    "draws and parameters": "runs (random draws and parameters)",
+}
+
+
+def fan_chart(panels: Mapping[str, pd.DataFrame], ylabel: str = "Index (0–1)") -> Figure:
+    """Fan charts, one panel per title: nested central bands (``level``) around the median,
+    one colour per kind of spread (``covers``: over the random draws, over parameters, or
+    both), labelled with what they cover (the tables of :func:`sim.report.run.fan`)."""
+    count = len(panels)
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    with _context():
+        fig, axes = plt.subplots(
+            rows,
+            columns,
+            figsize=(4.3 * columns, 3.1 * rows + 0.8),
+            sharex=True,
+            sharey=True,
+            layout="constrained",
+            squeeze=False,
+        )
+        flat = list(axes.flat)
+        handles: dict[str, Any] = {}
+        for ax, (title, table) in zip(flat, panels.items(), strict=False):
+            for covers, part in table.groupby("covers", sort=False):
+                colour = palette()[FAN_COVERS.get(str(covers), 3)]
+                levels = sorted(set(part["level"]), reverse=True)
+                for depth, level in enumerate(levels):
+                    band = part[part["level"] == level]
+                    ax.fill_between(
+                        band["date"],
+                        band["low"],
+                        band["high"],
+                        color=colour,
+                        alpha=0.18 + 0.17 * depth,
+                        linewidth=0,
+                    )
+                    key = f"{covers}-{level}"
+                    handles.setdefault(
+                        key,
+                        Patch(
+                            facecolor=colour,
+                            alpha=0.18 + 0.17 * depth,
+                            label=f"middle {level:.0%} of {FAN_WORDS.get(str(covers), covers)}",
+                        ),
+                    )
+                middle = part[part["level"] == levels[0]]
+                ax.plot(middle["date"], middle["median"], color=colour, linewidth=1.6)
+                handles.setdefault(
+                    f"{covers}-median",
+                    Line2D([], [], color=colour, linewidth=1.6, label=f"median, {covers}"),
+                )
+            ax.set_title(title, fontsize="small")
+            ax.set_ylim(0, 1)
+            ax.tick_params(labelbottom=True)
+            format_months(ax)
+        for ax in flat[count:]:
+            ax.axis("off")
+        for ax in axes[:, 0]:
+            ax.set_ylabel(ylabel)
+        fig.legend(
+            handles=list(handles.values()),
+            loc="outside lower center",
+            ncols=min(len(handles), 4),
+            fontsize="small",
+            frameon=False,
+        )
     return fig
 
 
@@ -952,6 +1037,11 @@ def plot_members(
             ax.set_ylabel("Alignment (0 exit – 1 loyal)")
             ax.tick_params(labelbottom=True)
             _concise_dates(ax)
+        if len(bands):
+            # half a month either side, so that an event of the first or last month (marked
+            # mid-month) stands clear of the panel's edge
+            first, last = pd.Timestamp(bands["date"].min()), pd.Timestamp(bands["date"].max())
+            flat[0].set_xlim(first - pd.Timedelta(days=31), last + pd.Timedelta(days=16))
         legend_ax = flat[len(schema.MEMBERS)]
         legend_ax.axis("off")
         handles = [
