@@ -97,6 +97,14 @@ def png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def svg(fig: Figure) -> bytes:
+    """The figure as SVG bytes, without a date or random ids (the figure stays open)."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "csto", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
 def mean_line(
     ax: Axes, data: pd.DataFrame, index: int, label: str, markersize: float, **line: Any
 ) -> None:
