@@ -187,9 +187,7 @@ def _find_box(
     hits = int(outcome[inside].sum())
     count = int(inside.sum())
     restricted = tuple(
-        name
-        for j, name in enumerate(names)
-        if low[j] > full_low[j] or high[j] < full_high[j]
+        name for j, name in enumerate(names) if low[j] > full_low[j] or high[j] < full_high[j]
     )
     path = pd.DataFrame(
         {
@@ -277,7 +275,7 @@ def _paste(
     while True:
         count = int(inside.sum())
         density = outcome[inside].mean() if count else 0.0
-        step = max(1, int(round(alpha * count)))
+        step = max(1, round(alpha * count))
         best: tuple[float, FloatArray, FloatArray, BoolArray] | None = None
         for j in range(values.shape[1]):
             others = remaining.copy()

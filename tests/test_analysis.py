@@ -20,7 +20,6 @@ from sweep_fixture import (
 )
 
 from sim import stats as sim_stats
-from sim.results.compare import differences as paired_table
 from sim.report import compare as compare_report
 from sim.report import prose
 from sim.report import run as run_report
@@ -28,6 +27,7 @@ from sim.report import sweep as sweep_report
 from sim.report import threshold as threshold_report
 from sim.results import run as results_run
 from sim.results import threshold
+from sim.results.compare import differences as paired_table
 from sim.results.outcomes import REGISTRY
 from sim.scenario import schema
 

@@ -96,9 +96,12 @@ def test_a_box_in_words_names_meanings_limits_coverage_and_density() -> None:
     box = found.boxes[0]
     outcome = REGISTRY.get("froze_Armenia")
     text = box_sentence(1, box, found, outcome)
-    low, high = box.limits["russia.capacity.initial"]
+    high = box.limits["russia.capacity.initial"][1]
     assert f"(russia.capacity.initial) at most {high:.3g}" in text
-    assert f"(mechanisms.exit_threshold) at least {box.limits['mechanisms.exit_threshold'][0]:.3g}" in text
+    assert (
+        f"(mechanisms.exit_threshold) at least {box.limits['mechanisms.exit_threshold'][0]:.3g}"
+        in text
+    )
     assert "Russia's capacity for the region" in text  # the schema's meaning
     assert f"In {box.density:.0%} of its runs Armenia froze (density" in text
     assert f"it holds {box.coverage:.0%} of all runs in which Armenia froze (coverage)" in text

@@ -55,8 +55,20 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )
     result = runner.invoke(
         app,
-        ["threshold", "baseline-2022", "--replicates", "8", "--steps", "12", "--grid", "11",
-         "--bootstrap", "100", "--out", str(root / "threshold")],  # fmt: skip
+        [
+            "threshold",
+            "baseline-2022",
+            "--replicates",
+            "8",
+            "--steps",
+            "12",
+            "--grid",
+            "11",
+            "--bootstrap",
+            "100",
+            "--out",
+            str(root / "threshold"),
+        ],
     )
     assert result.exit_code == 0, result.stderr
     (made["threshold"],) = (root / "threshold" / "baseline-2022").iterdir()
@@ -81,8 +93,14 @@ def test_the_report_renders_in_a_browser_and_its_pdf_pages_are_not_blank(
     shot = tmp_path / "shot.png"
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [str(CHROMIUM), *report.CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-             f"--screenshot={shot}", "--window-size=1200,1800", page.as_uri()],  # fmt: skip
+            [
+                str(CHROMIUM),
+                *report.CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--screenshot={shot}",
+                "--window-size=1200,1800",
+                page.as_uri(),
+            ],
             capture_output=True,
             timeout=120,
             check=True,

@@ -108,7 +108,10 @@ def test_threshold_command_writes_a_results_folder_and_a_report(tmp_path: Path) 
     context = manifest["context"]
     assert context["capacity_floor"] == 0.1
     assert context["capacity_lowest"] >= 0.1 and context["capacity_highest"] == 0.5
-    assert f"At constant capacity 0 the mean final cohesion is {context['outcome_at_capacity_0']:.2f}" in out
+    assert (
+        f"At constant capacity 0 the mean final cohesion is {context['outcome_at_capacity_0']:.2f}"
+        in out
+    )
     assert "That is below the scenario's capacity floor (0.1)" in out  # 0.05 at 24 months
     assert manifest["command"][:3] == ["csto", "threshold", "baseline-2022"]
     curve = pd.read_parquet(folder / "curve.parquet")

@@ -47,9 +47,9 @@ def build(folder: str | Path, outcome: str | None = None, replicate: int | None 
         data = read(folder)
     except FolderError as error:
         raise ReportError(str(error)) from None
-    if replicate is not None and (isinstance(data, SweepFolder | ThresholdFolder) or (
-        data.kind == "compare"
-    )):
+    if replicate is not None and (
+        isinstance(data, SweepFolder | ThresholdFolder) or (data.kind == "compare")
+    ):
         raise ReportError("--replicate: only a csto run folder's report tells a replicate's story")
     try:
         if isinstance(data, SweepFolder):

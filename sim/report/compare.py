@@ -233,8 +233,7 @@ def compare_text_table(table: pd.DataFrame, baseline: str) -> list[str]:
         covers = ", ".join(dict.fromkeys(covers_words(str(c)) for c in rows["covers"]))
         count = int(rows["n"].max())
         lines.append(
-            f"{name} against {baseline}, {count} paired replicates "
-            f"(paired 95% intervals {covers}):"
+            f"{name} against {baseline}, {count} paired replicates (paired 95% intervals {covers}):"
         )
         lines.append(
             f"  {'outcome':<{width}}  {'baseline':>8}  {'scenario':>8}  {'difference':>10}  "

@@ -498,7 +498,7 @@ def forest(table: pd.DataFrame, title: str = "") -> Figure:
             ax.set_yticks(range(len(data)), labels, fontsize="small")
             ax.set_ylim(len(data) - 0.5, -0.5)
             ax.set_xlabel(f"Difference to the baseline ({unit})")
-        handles = [
+        handles: list[Any] = [
             Line2D(
                 [],
                 [],
@@ -522,8 +522,12 @@ def forest(table: pd.DataFrame, title: str = "") -> Figure:
             )
         )
         axes[0, 0].legend(
-            handles=handles, fontsize="small", loc="lower left", bbox_to_anchor=(0.0, 1.0),
-            ncols=min(len(handles), 3), frameon=False,
+            handles=handles,
+            fontsize="small",
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            ncols=min(len(handles), 3),
+            frameon=False,
         )
         fig.suptitle(
             title or "Difference to the baseline, with its paired 95% interval over the draws"
@@ -823,9 +827,7 @@ def sensitivity_matrix(table: pd.DataFrame, method: str) -> Figure:
             figsize=(max(6.0, 0.55 * len(outcomes) + 4.5), 0.45 * len(parameters) + 2.8),
             layout="constrained",
         )
-        image = ax.imshow(
-            np.clip(values, 0, 1), cmap="cividis_r", vmin=0, vmax=1, aspect="auto"
-        )
+        image = ax.imshow(np.clip(values, 0, 1), cmap="cividis_r", vmin=0, vmax=1, aspect="auto")
         for row in range(len(parameters)):
             for column in range(len(outcomes)):
                 value = values[row, column]
@@ -892,9 +894,7 @@ def prim_boxes(found: Any, outcome: str) -> Figure:
                     edgecolor="0.2",
                     height=0.6,
                 )
-                right.text(
-                    1.01, row, f"{low:.3g} – {high:.3g}", va="center", fontsize="small"
-                )
+                right.text(1.01, row, f"{low:.3g} – {high:.3g}", va="center", fontsize="small")
                 labels.append(f"box {number}: {name}")
                 row += 1
         right.set_yticks(range(len(labels)), labels, fontsize="small")

@@ -46,8 +46,9 @@ def typical_replicate(timeseries: pd.DataFrame, column: str = "cohesion") -> int
     over replicates (least mean squared distance; the lowest number on a tie)."""
     alliance = timeseries.drop_duplicates(["replicate", "step"])
     paths = alliance.pivot(index="replicate", columns="step", values=column)
-    distance = ((paths - paths.mean(axis=0)) ** 2).mean(axis=1)
-    return int(distance.sort_index().idxmin())
+    values = paths.sort_index().to_numpy(np.float64)
+    distance = ((values - values.mean(axis=0)) ** 2).mean(axis=1)
+    return int(paths.sort_index().index[int(np.argmin(distance))])
 
 
 def driver_columns(timeseries: pd.DataFrame) -> list[str]:
@@ -71,6 +72,11 @@ def _value_columns(timeseries: pd.DataFrame) -> list[str]:
     ]
 
 
+def _number(value: Any) -> float:
+    """A table's cell as a float (pandas types cells loosely)."""
+    return float(value)
+
+
 def _words(column: str) -> str:
     return column.replace("_", " ")
 
@@ -86,11 +92,13 @@ def _member_changes(
     """How one member moved in a month: alignment first (always if ``always``), then any other
     value that changed by :data:`NOTABLE` or more, then the largest driver of its move."""
     parts = []
-    moved = float(after["alignment"]) - float(before["alignment"])
+    moved = _number(after["alignment"]) - _number(before["alignment"])
     if always or abs(moved) >= NOTABLE:
-        parts.append(f"alignment {float(before['alignment']):.2f} → {float(after['alignment']):.2f}")
+        parts.append(
+            f"alignment {_number(before['alignment']):.2f} → {_number(after['alignment']):.2f}"
+        )
     for column in columns:
-        old, new = float(before[column]), float(after[column])
+        old, new = _number(before[column]), _number(after[column])
         if abs(new - old) >= NOTABLE:
             parts.append(f"{_words(column)} {old:.2f} → {new:.2f}")
     if "frozen" in after and bool(after["frozen"]) and not bool(before["frozen"]):
@@ -100,9 +108,7 @@ def _member_changes(
         if pushes.notna().any():
             strongest = str(pushes.abs().idxmax())
             way = "pushed it up" if pushes[strongest] > 0 else "pulled it down"
-            parts.append(
-                f"{driver_words(strongest)} {way} most ({float(pushes[strongest]):+.3f})"
-            )
+            parts.append(f"{driver_words(strongest)} {way} most ({float(pushes[strongest]):+.3f})")
     return f"{member}: " + ", ".join(parts) if parts else ""
 
 
@@ -125,7 +131,9 @@ def story(
             f"{int(timeseries['replicate'].min())}–{int(timeseries['replicate'].max())})"
         )
     log = events[events["replicate"] == replicate] if len(events) else events
-    by_step = {int(step): rows.set_index("member") for step, rows in series.groupby("step")}
+    by_step = {
+        int(_number(step)): rows.set_index("member") for step, rows in series.groupby("step")
+    }
     alliance = series.drop_duplicates("step").set_index("step")
     columns = _value_columns(series)
     alliance_columns = [c for c in columns if c in ALLIANCE_COLUMNS]
@@ -144,15 +152,15 @@ def story(
             name
             for name in schema.MEMBERS
             if name in after.index
-            and abs(float(after.at[name, "alignment"]) - float(before.at[name, "alignment"]))
+            and abs(_number(after.at[name, "alignment"]) - _number(before.at[name, "alignment"]))
             >= NOTABLE
         ]
         for name in [*involved, *(m for m in moving if m not in involved)]:
             if name not in after.index:
                 continue
             text = _member_changes(
-                before.loc[name],
-                after.loc[name],
+                before.loc[str(name)],  # type: ignore[arg-type]
+                after.loc[str(name)],  # type: ignore[arg-type]
                 [c for c in member_columns if c != "frozen"],
                 drivers,
                 name,
@@ -160,16 +168,17 @@ def story(
             )
             if text:
                 parts.append(text + ".")
-        cohesion_before = float(alliance.at[step - 1, "cohesion"])
-        cohesion_after = float(alliance.at[step, "cohesion"])
+        cohesion_before = _number(alliance.at[step - 1, "cohesion"])
+        cohesion_after = _number(alliance.at[step, "cohesion"])
         alliance_moved = abs(cohesion_after - cohesion_before) >= NOTABLE
         if alliance_moved or len(month_log):
             reasons = [
-                f"{_words(c)} {float(alliance.at[step - 1, c]):.2f} → "
-                f"{float(alliance.at[step, c]):.2f}"
+                f"{_words(c)} {_number(alliance.at[step - 1, c]):.2f} → "
+                f"{_number(alliance.at[step, c]):.2f}"
                 for c in alliance_columns
                 if c != "cohesion"
-                and abs(float(alliance.at[step, c]) - float(alliance.at[step - 1, c])) >= NOTABLE
+                and abs(_number(alliance.at[step, c]) - _number(alliance.at[step - 1, c]))
+                >= NOTABLE
             ]
             if alliance_moved or reasons:
                 parts.append(

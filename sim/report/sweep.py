@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.discovery import Box, Discovery, prim
 from sim.report.document import (
     Report,
     ReportError,
@@ -31,7 +32,6 @@ from sim.report.document import (
 from sim.report.prose import INTERVALS_TEXT, mean_words, outcome_label
 from sim.results.outcomes import REGISTRY, SWEEP_REPORT, Outcome, member_families
 from sim.results.sweep import SweepFolder, sweep_definition, sweep_setting
-from sim.discovery import Box, Discovery, prim
 from sim.results.threshold import last_crossing
 from sim.scenario import schema
 from sim.stats import LEVEL, describe, wilson
@@ -458,7 +458,8 @@ def point_table(
     points = design.set_index("point")
     table = points.join(means, how="inner")
     keep = np.asarray(chosen, dtype=bool)
-    return table[keep[table.index.to_numpy()]]
+    selected: pd.DataFrame = table[keep[table.index.to_numpy()]]
+    return selected
 
 
 def sensitivity_table(
@@ -528,18 +529,25 @@ def sensitivity_sentences(table: pd.DataFrame, method: str) -> list[str]:
         weak = [i for i in order if not (np.isfinite(values[i]) and values[i] >= limit)]
         label = entry.label if entry is not None else str(outcome)
         label = label[:1].upper() + label[1:]
-        parts = [
-            f"{rows.at[i, 'parameter']} ({name} {values[i]:.2f} ± {float(rows.at[i, conf]):.2f})"
-            for i in strong[:4]
-        ]
+        parameters = rows["parameter"].astype(str)
+        spread = rows[conf].astype(np.float64)
+        parts = [f"{parameters[i]} ({name} {values[i]:.2f} ± {spread[i]:.2f})" for i in strong[:4]]
         text = (
             f"{label}: moved most by " + ", ".join(parts)
             if parts
             else f"{label}: no swept parameter moves it noticeably"
         )
         if weak:
-            own = [str(rows.at[i, "parameter"]) for i in weak if _own(str(rows.at[i, "parameter"]), member)]
-            others = [str(rows.at[i, "parameter"]) for i in weak if str(rows.at[i, "parameter"]) not in own]
+            own = [
+                str(rows.at[i, "parameter"])
+                for i in weak
+                if _own(str(rows.at[i, "parameter"]), member)
+            ]
+            others = [
+                str(rows.at[i, "parameter"])
+                for i in weak
+                if str(rows.at[i, "parameter"]) not in own
+            ]
             bound = f"{name} below {limit:g}"
             if own:
                 text += (
@@ -683,9 +691,7 @@ def sweep_report(data: SweepFolder, outcome: str | None = None) -> Report:
         words = example.label.replace(str(example.member), "each member")
         figure_items.append(
             figure(
-                "response-members"
-                if family == "final_alignment"
-                else f"response-members-{family}",
+                "response-members" if family == "final_alignment" else f"response-members-{family}",
                 f"{words[:1].upper()}{words[1:]} against each parameter",
                 figures.member_responses(
                     by_parameter,
@@ -708,9 +714,9 @@ def sweep_report(data: SweepFolder, outcome: str | None = None) -> Report:
         points = point_table(ok, data.design, [heat_outcome], chosen)
         ranked = sorted(
             parameters,
-            key=lambda p: -float(np.ptp(curves[heat_outcome][p]["mean"]))
-            if heat_outcome in curves
-            else 0.0,
+            key=lambda p: (
+                -float(np.ptp(curves[heat_outcome][p]["mean"])) if heat_outcome in curves else 0.0
+            ),
         )
         paired = [p for p in parameters if p in ranked[:HEATMAP_PARAMETERS]]
         pairs = list(combinations(paired, 2))
@@ -745,8 +751,7 @@ def sweep_report(data: SweepFolder, outcome: str | None = None) -> Report:
                     else "Every panel's cells differ by more than chance. "
                 )
                 + (
-                    "Too few points per cell for a reliable pattern: read the panels as "
-                    "rough. "
+                    "Too few points per cell for a reliable pattern: read the panels as rough. "
                     if thin
                     else ""
                 )
@@ -908,7 +913,9 @@ def discovery_section(
         binary.insert(0, focus)
     if not binary:
         return None
-    section = Section("discovery", "Where it happens: scenario discovery", paragraphs=[DISCOVERY_TEXT])
+    section = Section(
+        "discovery", "Where it happens: scenario discovery", paragraphs=[DISCOVERY_TEXT]
+    )
     chosen = discovery_outcomes(ok, binary, focus)
     if not chosen:
         words = ", ".join(entry.label for entry in binary[:3])
@@ -1002,8 +1009,7 @@ def _crossing_sentence(crossing: SweepCrossing, constant: bool = False) -> str:
     )
     return (
         f"Critical capacity: the {label} crosses {crossing.level:g} at {crossing.parameter} = "
-        f"{crossing.critical:.3f}{interval}, averaged over the other swept parameters. "
-        + meaning
+        f"{crossing.critical:.3f}{interval}, averaged over the other swept parameters. " + meaning
     )
 
 

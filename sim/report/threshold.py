@@ -91,8 +91,7 @@ def threshold_sentence(
         )
     else:
         interval = (
-            f"bootstrap 95% interval {covers_words(DRAWS)} "
-            f"{result.ci_low:.3f}–{result.ci_high:.3f}"
+            f"bootstrap 95% interval {covers_words(DRAWS)} {result.ci_low:.3f}–{result.ci_high:.3f}"
             if np.isfinite(result.ci_low)
             else "no bootstrap interval: resampled means do not cross the level in range"
         )

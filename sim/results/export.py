@@ -86,7 +86,9 @@ def export(
     workbook, a sheet per table) and, with ``figures``, its report's figures as SVG, into
     :func:`export_folder`; return that folder."""
     if fmt not in FORMATS:
-        raise ExportError(f"--format: unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
+        raise ExportError(
+            f"--format: unknown format '{fmt}' (expected one of {', '.join(FORMATS)})"
+        )
     path = Path(folder)
     try:
         tables = folder_tables(path)
