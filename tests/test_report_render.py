@@ -139,7 +139,9 @@ def test_export_csv_writes_every_table_and_the_figures_as_svg(
     folders: dict[str, Path], tmp_path: Path
 ) -> None:
     target = tmp_path / "csv"
-    code, out, err = _export(str(folders["run"]), "--format", "csv", "--out", str(target))
+    code, out, err = _export(
+        str(folders["run"]), "--format", "csv", "--out", str(target), "--no-figures"
+    )
     assert code == 0, err
     assert out.strip() == f"Exported: {target}"
     assert sorted(p.name for p in target.glob("*.csv")) == [
@@ -155,18 +157,27 @@ def test_export_csv_writes_every_table_and_the_figures_as_svg(
     assert (exported["seed"].astype("uint64") == timeseries["seed"]).all()
     manifest = pd.read_csv(target / "manifest.csv").set_index("key")["value"]
     assert manifest["master_seed"] == "3"
-    svgs = sorted((target / "figures").glob("*.svg"))
-    assert [p.stem.split("-", 1)[1] for p in svgs] == [
-        "cohesion",
-        "fan",
-        "members",
-        "trust-dependence",
-        "timeline",
-    ]
-    for svg in svgs:
-        assert ElementTree.parse(svg).getroot().tag.endswith("svg")
+    assert not (target / "figures").exists()
     code, _, err = _export(str(folders["run"]), "--out", str(target))
     assert code == 2 and "already exists" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_export_draws_the_report_s_figures_as_svg(folders: dict[str, Path], tmp_path: Path) -> None:
+    target = tmp_path / "svg"
+    code, _, err = _export(str(folders["threshold"]), "--out", str(target))
+    assert code == 0, err
+    assert sorted(p.name for p in target.glob("*.csv")) == [
+        "curve.csv",
+        "evaluations.csv",
+        "manifest.csv",
+    ]
+    (svg,) = sorted((target / "figures").glob("*.svg"))
+    assert svg.name == "01-threshold.svg"
+    root = ElementTree.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    assert "Outcome against constant capacity" not in svg.read_text()  # the figure, no caption
+    assert "mean over replicates" in svg.read_text()  # its legend, as text (fonttype none)
 
 
 @pytest.mark.slow

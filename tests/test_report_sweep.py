@@ -42,15 +42,18 @@ def grid_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_sweep(tmp_path_factory.mktemp("sweep") / "grid", size=11, replicates=6)
 
 
+@pytest.fixture(scope="module")
+def grid_report(grid_folder: Path) -> report.Report:
+    return report.build(grid_folder)
+
+
 @pytest.mark.slow
 def test_grid_sweep_report_has_responses_heatmaps_and_the_critical_capacity(
-    grid_folder: Path,
+    grid_report: report.Report,
 ) -> None:
-    code, _, err = invoke("report", str(grid_folder))
-    assert code == 0, err
-    html = (grid_folder / "report.html").read_text()
+    made = grid_report
+    html = report.render_html(made)
     assert figure_keys(html) == [*RESPONSES, "heatmaps", "discovery-froze"]
-    made = report.build(grid_folder)
     crossing = next(s for s in made.summary if s.startswith("Critical capacity"))
     value = float(re.search(r"russia.capacity.initial = ([0-9.]+)", crossing).group(1))
     assert value == pytest.approx(KNOWN_CRITICAL, abs=0.01)
@@ -59,8 +62,8 @@ def test_grid_sweep_report_has_responses_heatmaps_and_the_critical_capacity(
 
 
 @pytest.mark.slow
-def test_sweep_summary_counts_runs(grid_folder: Path) -> None:
-    made = report.build(grid_folder)
+def test_sweep_summary_counts_runs(grid_report: report.Report) -> None:
+    made = grid_report
     assert made.summary[0] == (
         "Sweep of baseline-2022: 2 parameter(s) varied by a grid design, 121 design points × "
         "6 replicates = 726 runs; 726 succeeded, 0 failed."

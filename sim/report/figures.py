@@ -498,6 +498,7 @@ def forest(table: pd.DataFrame, title: str = "") -> Figure:
             ax.set_yticks(range(len(data)), labels, fontsize="small")
             ax.set_ylim(len(data) - 0.5, -0.5)
             ax.set_xlabel(f"Difference to the baseline ({unit})")
+            ax.set_ylabel("Outcome" if len(scenarios) == 1 else "Outcome · scenario")
         handles: list[Any] = [
             Line2D(
                 [],
