@@ -106,7 +106,8 @@ def paired_differences(
     ``summary`` has ``scenario``, ``replicate``, ``seed`` and the outcome. One row per scenario
     other than the baseline: ``scenario``, ``n``, ``mean`` (of the scenario), ``baseline_mean``,
     ``difference`` (mean of the paired differences), ``ci_low``/``ci_high`` (its 95% t
-    interval), ``lower_share`` (share of replicates in which the scenario's value was lower),
+    interval), ``lower_share`` and ``higher_share`` (shares of replicates in which the
+    scenario's value was lower, higher),
     ``identical`` (true if the two were equal in every replicate) and ``covers`` (what the
     interval covers: the replicates' random draws).
     """
@@ -141,6 +142,7 @@ def paired_differences(
                 "ci_low": est.ci_low,
                 "ci_high": est.ci_high,
                 "lower_share": float((difference < 0).mean()),
+                "higher_share": float((difference > 0).mean()),
                 "identical": bool((difference == 0).all()),
                 "covers": DRAWS,
             }
@@ -156,6 +158,7 @@ def paired_differences(
             "ci_low",
             "ci_high",
             "lower_share",
+            "higher_share",
             "identical",
             "covers",
         ],

@@ -131,8 +131,8 @@ def difference_sentence(row: dict[str, object], baseline: str) -> str:
         return (
             f"{name}: {label} {mean:.2f} against {base_mean:.2f} — {abs(difference):.3f} "
             f"{direction} than under {baseline} ({interval}, which excludes zero: not an "
-            f"accident of the draws); lower than under the baseline in "
-            f"{float(str(row['lower_share'])):.0%} of paired replicates."
+            f"accident of the draws); {direction} than under the baseline in "
+            f"{float(str(row[f'{direction}_share'])):.0%} of paired replicates."
         )
     return (
         f"{name}: {label} {mean:.2f} against {base_mean:.2f} — no clear difference from "
@@ -219,6 +219,7 @@ def difference_table(table: pd.DataFrame) -> pd.DataFrame:
             "interval covers": table["covers"],
             "verdict": table["verdict"],
             "share of replicates lower": table["lower_share"],
+            "share of replicates higher": table["higher_share"],
         }
     )
     return shown
