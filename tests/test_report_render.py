@@ -135,9 +135,7 @@ def _export(*arguments: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.slow
-def test_export_csv_writes_every_table_and_the_figures_as_svg(
-    folders: dict[str, Path], tmp_path: Path
-) -> None:
+def test_export_csv_writes_every_table(folders: dict[str, Path], tmp_path: Path) -> None:
     target = tmp_path / "csv"
     code, out, err = _export(
         str(folders["run"]), "--format", "csv", "--out", str(target), "--no-figures"

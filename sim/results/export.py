@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from sim.results.folder import FolderError, read, write_folder
+from sim.results.folder import FolderError, check_writable, read, write_folder
 
 #: The formats ``csto export`` writes.
 FORMATS: Final = ("csv", "xlsx")
@@ -90,10 +90,12 @@ def export(
             f"--format: unknown format '{fmt}' (expected one of {', '.join(FORMATS)})"
         )
     path = Path(folder)
+    target = export_folder(path, fmt, out)
     try:
         tables = folder_tables(path)
     except FolderError as error:
         raise ExportError(str(error)) from None
+    check_writable(target, force)  # before any drawing: a refusal comes at once
     files: dict[str, Any] = {}
     if fmt == "csv":
         for name, table in tables.items():
@@ -110,7 +112,6 @@ def export(
         for number, item in enumerate(report_figures(path), start=1):
             assert item.svg is not None
             files[f"figures/{number:02d}-{item.key}.svg"] = item.svg
-    target = export_folder(path, fmt, out)
     return write_folder(target, files, force=force)
 
 
