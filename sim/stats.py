@@ -5,13 +5,21 @@
 * :func:`estimate`: the same for one set of values, as an :class:`Estimate`;
 * :func:`paired_differences`: scenarios run under common random numbers (replicate ``r`` of
   every scenario has the same seed), the t interval of the per-replicate differences;
+* :func:`verdict`: whether a difference is none, negligible, clear or unclear;
 * :func:`wilson`: Wilson's score interval for a share;
 * :func:`bootstrap_means`: means over replicates resampled with replacement (the critical
   capacity's percentile bootstrap, :func:`sim.results.threshold.critical_capacity`).
+
+Every interval says what it covers (:data:`COVERS`): today only the random draws of the
+replicates (their seeds), ``"draws"``; once parameters are drawn from a posterior, intervals
+over them will say ``"parameters"`` or ``"draws and parameters"``. Tables carry it as a
+``covers`` column, estimates as :attr:`Estimate.covers`, and reports word it from there
+(:func:`sim.report.prose.covers_words`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -25,6 +33,13 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Confidence level of every interval shown over replicates.
 LEVEL: Final = 0.95
+
+#: What an interval covers: the random draws of replicates (seeds), parameter uncertainty, or
+#: both.
+DRAWS: Final = "draws"
+PARAMETERS: Final = "parameters"
+DRAWS_AND_PARAMETERS: Final = "draws and parameters"
+COVERS: Final = (DRAWS, PARAMETERS, DRAWS_AND_PARAMETERS)
 
 
 def describe(frame: pd.DataFrame, column: str, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -59,6 +74,8 @@ class Estimate:
     ci_high: float
     low: float
     high: float
+    covers: str = DRAWS
+    """What the interval covers (one of :data:`COVERS`)."""
 
     def interval(self, digits: int = 2) -> str:
         """The interval of the mean as text, "0.48–0.56" (or "n/a" for one value)."""
@@ -89,7 +106,10 @@ def paired_differences(
     ``summary`` has ``scenario``, ``replicate``, ``seed`` and the outcome. One row per scenario
     other than the baseline: ``scenario``, ``n``, ``mean`` (of the scenario), ``baseline_mean``,
     ``difference`` (mean of the paired differences), ``ci_low``/``ci_high`` (its 95% t
-    interval), ``lower_share`` (share of replicates in which the scenario's value was lower).
+    interval), ``lower_share`` and ``higher_share`` (shares of replicates in which the
+    scenario's value was lower, higher),
+    ``identical`` (true if the two were equal in every replicate) and ``covers`` (what the
+    interval covers: the replicates' random draws).
     """
     base = summary[summary["scenario"] == baseline].set_index("replicate")
     rows: list[dict[str, Any]] = []
@@ -122,6 +142,9 @@ def paired_differences(
                 "ci_low": est.ci_low,
                 "ci_high": est.ci_high,
                 "lower_share": float((difference < 0).mean()),
+                "higher_share": float((difference > 0).mean()),
+                "identical": bool((difference == 0).all()),
+                "covers": DRAWS,
             }
         )
     return pd.DataFrame(
@@ -135,8 +158,47 @@ def paired_differences(
             "ci_low",
             "ci_high",
             "lower_share",
+            "higher_share",
+            "identical",
+            "covers",
         ],
     )
+
+
+#: The verdicts on a difference between two scenarios (:func:`verdict`) .
+NO_DIFFERENCE: Final = "no difference"
+NEGLIGIBLE: Final = "negligible"
+CLEAR: Final = "clear"
+UNCLEAR: Final = "unclear"
+NO_INTERVAL: Final = "no interval"
+
+
+def verdict(
+    difference: float, ci_low: float, ci_high: float, *, identical: bool, negligible: float
+) -> str:
+    """What a mean paired difference and its interval say (``negligible`` is the outcome's
+    :attr:`sim.results.outcomes.Outcome.negligible`):
+
+    * ``"no difference"``: equal in every replicate;
+    * ``"no interval"``: a single replicate;
+    * ``"negligible"``: the difference is smaller than ``negligible``, the least that matters,
+      whether or not its interval excludes zero (an interval that includes zero but reaches
+      beyond ``negligible`` is ``"unclear"`` instead);
+    * ``"clear"``: at least ``negligible`` and its interval excludes zero;
+    * ``"unclear"``: the interval includes zero and reaches sizes that would matter.
+    """
+    if identical:
+        return NO_DIFFERENCE
+    if not (math.isfinite(ci_low) and math.isfinite(ci_high)):
+        return NO_INTERVAL
+    excludes_zero = ci_low > 0 or ci_high < 0
+    if abs(difference) < negligible and (
+        excludes_zero or (-negligible < ci_low and ci_high < negligible)
+    ):
+        return NEGLIGIBLE
+    if excludes_zero:
+        return CLEAR
+    return UNCLEAR
 
 
 def wilson(successes: npt.ArrayLike, trials: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:

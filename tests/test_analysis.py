@@ -27,6 +27,7 @@ from sim.report import sweep as sweep_report
 from sim.report import threshold as threshold_report
 from sim.results import run as results_run
 from sim.results import threshold
+from sim.results.compare import differences as paired_table
 from sim.results.outcomes import REGISTRY
 from sim.scenario import schema
 
@@ -156,7 +157,8 @@ def test_paired_differences_are_the_t_interval_of_per_replicate_differences() ->
     # pairing shrinks the interval far below that of two independent samples
     independent = stats.ttest_ind(other, base).confidence_interval()
     assert half < (independent.high - independent.low) / 2
-    sentence = compare_report.compare_sentences(table, "base")[0]
+    compared = paired_table(_paired(base, other), ["base", "other"], ["final_cohesion"])
+    sentence = compare_report.compare_sentences(compared, "base")[0]
     assert "lower than under base" in sentence
     assert f"{differences.mean() - half:+.3f} to {differences.mean() + half:+.3f}" in sentence
 
@@ -169,8 +171,8 @@ def test_paired_differences_refuse_different_seeds() -> None:
 
 
 def test_compare_sentence_says_when_the_interval_includes_zero() -> None:
-    table = sim_stats.paired_differences(
-        _paired([0.5, 0.6, 0.55], [0.52, 0.58, 0.56]), "final_cohesion", "base"
+    table = paired_table(
+        _paired([0.5, 0.6, 0.55], [0.52, 0.58, 0.56]), ["base", "other"], ["final_cohesion"]
     )
     assert "no clear difference from base" in compare_report.compare_sentences(table, "base")[0]
 
@@ -287,7 +289,7 @@ def test_critical_capacity_reports_no_crossing() -> None:
     assert found.critical is None
     assert found.bracket is None
     sentence = threshold_report.threshold_sentence(found, "final_cohesion", "flat")
-    assert "stays above 0.5" in sentence
+    assert "never crosses 0.5: it stays above it" in sentence
     assert "no critical capacity" in sentence
 
 

@@ -67,7 +67,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_page_has_examples_of_every_command() -> None:
     commands = {shlex.split(example.command)[1] for example in EXAMPLES}
-    assert commands == {"run", "scenarios", "show", "validate"}
+    assert commands == {"run", "scenarios", "show", "validate", "export"}
     assert EXAMPLES[0].command.startswith("csto ")
     assert set(defined_files(TEXT)) == {"my-scenario.toml", "broken.toml"}
 

@@ -59,6 +59,7 @@ def test_the_readme_shows_every_subcommand() -> None:
         "compare",
         "threshold",
         "sweep",
+        "export",
     }
 
 

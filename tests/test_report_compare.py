@@ -85,8 +85,18 @@ def test_differences_equal_those_computed_from_the_files(compare_folder: Path) -
     assert row["ci_high"] == pytest.approx(paired.mean() + half)
     made = report.build(compare_folder)
     text = " ".join(made.summary)
-    assert f"paired 95% interval {paired.mean() - half:+.3f} to {paired.mean() + half:+.3f}" in text
+    assert (
+        "paired 95% interval over the random draws (seeds) of the replicates "
+        f"{paired.mean() - half:+.3f} to {paired.mean() + half:+.3f}"
+    ) in text
     assert f"{abs(paired.mean()):.3f} lower than under baseline-2022" in text
+    # every compared outcome, each member's too, is in the table and the summary
+    compared = set(table["outcome"])
+    for member in ("Belarus", "Kazakhstan", "Kyrgyzstan", "Tajikistan", "Armenia"):
+        assert {f"final_alignment_{member}", f"froze_{member}"} <= compared
+        assert f"final alignment of {member}" in text or "alignment of each member" in text
+    assert set(table["verdict"]) <= {"no difference", "negligible", "clear", "unclear"}
+    assert set(table["covers"]) == {"draws"}
 
 
 @pytest.mark.slow
@@ -106,7 +116,8 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path)
     (folder,) = (tmp_path / "compare").iterdir()
     table = pd.read_csv(folder / "differences.csv")
     assert (table[["difference", "ci_low", "ci_high"]] == 0).all().all()
-    assert "the same as under baseline-2022 in every replicate" in out
+    assert "no difference from baseline-2022 in any replicate in final cohesion" in out
+    assert "final alignment of each member" in out
 
 
 def test_run_comparison_refuses_different_start_months() -> None:
@@ -121,6 +132,10 @@ def test_run_comparison_refuses_different_start_months() -> None:
         (["baseline-2022", str(DATA / "late-start.toml")], "start in the same month"),
         (["baseline-2022", "baseline-2022"], "scenario names must differ"),
         (["baseline-2022", "no-such-scenario"], "no-such-scenario: no such scenario"),
+        (
+            ["baseline-2022", "protracted-war", "--outcome", "alignment_armnia"],
+            "--outcome: unknown outcome 'alignment_armnia'",
+        ),
     ],
 )
 def test_compare_refuses_bad_input_in_one_line(
@@ -149,3 +164,40 @@ def test_batch_summary_equals_the_per_run_summary() -> None:
                 assert row[key] == value, key
         froze += expected["first_freeze_step"] is not None
     assert froze, "the fixture should exercise freezes"
+
+
+@pytest.mark.slow
+def test_compare_about_an_outcome_prints_every_member_and_leads_with_it(tmp_path: Path) -> None:
+    code, out, err = invoke(
+        "compare",
+        "baseline-2022",
+        "west-engages-armenia",
+        "--outcome",
+        "ALIGNMENT_armenia",
+        "--replicates",
+        "8",
+        "--steps",
+        "24",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    (folder,) = (tmp_path / "compare").iterdir()
+    table = pd.read_csv(folder / "differences.csv")
+    assert table["outcome"].iloc[0] == "final_alignment_Armenia"
+    printed = {line.split()[0] for line in out.splitlines() if line.startswith("  ")}
+    assert set(table["outcome"]) <= printed
+    for row in table.to_dict("records"):
+        line = next(x for x in out.splitlines() if x.split()[:1] == [row["outcome"]])
+        assert line.endswith(row["verdict"])
+        assert f"{row['difference']:+.3f}" in line
+    assert json.loads((folder / "manifest.json").read_text())["outcome"] == (
+        "final_alignment_Armenia"
+    )
+    made = report.build(folder)
+    assert made.figures[0].title == "Alignment of Armenia under each scenario, side by side"
+    summary = pd.read_csv(folder / "summary.csv")
+    armenia = summary.groupby("scenario")["final_alignment_Armenia"].mean()
+    mean = armenia["west-engages-armenia"]
+    text = " ".join(made.summary)
+    assert f"west-engages-armenia: mean final alignment of Armenia {mean:.2f}" in text

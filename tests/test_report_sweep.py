@@ -42,15 +42,18 @@ def grid_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_sweep(tmp_path_factory.mktemp("sweep") / "grid", size=11, replicates=6)
 
 
+@pytest.fixture(scope="module")
+def grid_report(grid_folder: Path) -> report.Report:
+    return report.build(grid_folder)
+
+
 @pytest.mark.slow
 def test_grid_sweep_report_has_responses_heatmaps_and_the_critical_capacity(
-    grid_folder: Path,
+    grid_report: report.Report,
 ) -> None:
-    code, _, err = invoke("report", str(grid_folder))
-    assert code == 0, err
-    html = (grid_folder / "report.html").read_text()
-    assert figure_keys(html) == [*RESPONSES, "heatmaps"]
-    made = report.build(grid_folder)
+    made = grid_report
+    html = report.render_html(made)
+    assert figure_keys(html) == [*RESPONSES, "heatmaps", "discovery-froze"]
     crossing = next(s for s in made.summary if s.startswith("Critical capacity"))
     value = float(re.search(r"russia.capacity.initial = ([0-9.]+)", crossing).group(1))
     assert value == pytest.approx(KNOWN_CRITICAL, abs=0.01)
@@ -59,8 +62,8 @@ def test_grid_sweep_report_has_responses_heatmaps_and_the_critical_capacity(
 
 
 @pytest.mark.slow
-def test_sweep_summary_counts_runs(grid_folder: Path) -> None:
-    made = report.build(grid_folder)
+def test_sweep_summary_counts_runs(grid_report: report.Report) -> None:
+    made = grid_report
     assert made.summary[0] == (
         "Sweep of baseline-2022: 2 parameter(s) varied by a grid design, 121 design points × "
         "6 replicates = 726 runs; 726 succeeded, 0 failed."
@@ -75,7 +78,9 @@ def test_sobol_sweep_report_shows_indices_close_to_theory(tmp_path: Path) -> Non
     keys = [figure.key for figure in made.figures]
     assert "sensitivity-final_cohesion" in keys
     section = next(s for s in made.sections if s.key == "sensitivity")
-    table = section.tables[0].frame.set_index("parameter").astype(float)
+    frame = section.tables[0].frame
+    cohesion = frame[frame["outcome"] == "final cohesion (index 0–1)"]
+    table = cohesion.drop(columns="outcome").set_index("parameter").astype(float)
     for name, expected in linear_sobol_indices(parameters).items():
         assert table.loc[name, "S1"] == pytest.approx(
             expected, abs=max(2 * table.loc[name, "S1_conf"], 0.05)
@@ -88,12 +93,16 @@ def test_morris_sweep_report_shows_mu_star_and_sigma(tmp_path: Path) -> None:
     made = report.build(folder)
     section = next(s for s in made.sections if s.key == "sensitivity")
     assert list(section.tables[0].frame.columns) == [
+        "outcome",
         "parameter",
         "mu_star",
         "mu_star_conf",
         "sigma",
     ]
-    assert section.figures[0].key == "sensitivity-final_cohesion"
+    assert [figure.key for figure in section.figures] == [
+        "sensitivity-matrix",
+        "sensitivity-final_cohesion",
+    ]
 
 
 @pytest.mark.slow
@@ -215,7 +224,9 @@ def test_report_on_a_real_grid_sweep(real_sweeps: dict[str, Path]) -> None:
     code, _, err = invoke("report", str(folder))
     assert code == 0, err
     html = (folder / "report.html").read_text()
-    assert figure_keys(html) == [*RESPONSES, "heatmaps"]
+    keys = figure_keys(html)
+    assert keys[:7] == [*RESPONSES, "response-members-froze", "heatmaps"]
+    assert all(key.startswith("discovery-froze") for key in keys[7:])
     manifest = json.loads((folder / "manifest.json").read_text())
     made = report.build(folder)
     assert f"= {manifest['runs']} runs; {manifest['runs']} succeeded, 0 failed." in made.summary[0]

@@ -105,6 +105,14 @@ def test_threshold_command_writes_a_results_folder_and_a_report(tmp_path: Path) 
     found = manifest["threshold"]
     assert found["ci_low"] <= found["critical"] <= found["ci_high"]
     assert f"critical capacity of {found['critical']:.3f}" in out
+    context = manifest["context"]
+    assert context["capacity_floor"] == 0.1
+    assert context["capacity_lowest"] >= 0.1 and context["capacity_highest"] == 0.5
+    assert (
+        f"At constant capacity 0 the mean final cohesion is {context['outcome_at_capacity_0']:.2f}"
+        in out
+    )
+    assert "That is below the scenario's capacity floor (0.1)" in out  # 0.05 at 24 months
     assert manifest["command"][:3] == ["csto", "threshold", "baseline-2022"]
     curve = pd.read_parquet(folder / "curve.parquet")
     assert set(curve.columns) == {"capacity", "replicate", "seed", "value"}
@@ -140,6 +148,17 @@ def test_threshold_command_writes_a_results_folder_and_a_report(tmp_path: Path) 
         (["--outcome", "cohesoin"], "--outcome: unknown outcome 'cohesoin'"),
         (["--low", "0.6", "--high", "0.4"], "--low 0.6 must be below --high 0.4"),
         (["--level", "nan"], "--level: expected a finite number"),
+        (
+            ["--level", "1.5"],
+            "--level: 1.5 is outside the range of final cohesion (index 0–1): expected a level "
+            "from 0 to 1",
+        ),
+        (["--outcome", "alignmnt_armenia"], "did you mean 'alignment_Armenia'?"),
+        (
+            ["--outcome", "FREEZE_STEP_armenia"],
+            "outcome 'FREEZE_STEP_armenia' is not one of the outcomes whose mean over "
+            "replicates means something",
+        ),
     ],
 )
 def test_threshold_command_refuses_bad_options(

@@ -15,6 +15,7 @@ from sim.cli.options import (
     DEFAULT_OUT,
     REPLICATES,
     ForceOption,
+    OutcomeOption,
     OutOption,
     ReplicatesOption,
     SeedOption,
@@ -42,22 +43,34 @@ def compare_command(
     seed: SeedOption = 1,
     replicates: ReplicatesOption = REPLICATES,
     steps: StepsOption = None,
+    outcome: OutcomeOption = None,
     out: OutOption = DEFAULT_OUT,
     force: ForceOption = False,
 ) -> None:
     """Run scenarios under common random numbers and report them side by side.
 
-    The first scenario is the baseline: the report shows each scenario's difference to it,
-    replicate by replicate (same seeds), with paired 95% intervals.
+    The first scenario is the baseline: the table and the report show each scenario's
+    difference to it in every compared outcome (every member's too), replicate by replicate
+    (same seeds), with paired 95% intervals and whether the difference matters.
     """
     from sim import report
     from sim.results import folder as output
     from sim.results import provenance
     from sim.results.compare import comparison_folder, run_comparison, write_comparison
+    from sim.results.outcomes import REGISTRY, SUMMARY
     from sim.scenario import load
 
     if len(scenarios) < 2:
         fail("compare needs at least two scenarios (the first is the baseline)")
+    chosen = None
+    if outcome is not None:
+        summary_names = REGISTRY.names(SUMMARY)
+        try:
+            chosen = REGISTRY.get(
+                outcome, among=REGISTRY.averageable(summary_names), what="outcomes compared"
+            ).name
+        except ValueError as error:
+            fail(f"--outcome: {error}")
     with user_errors():
         resolved = [load(name) for name in scenarios]
         horizon = steps if steps is not None else resolved[0].horizon
@@ -66,6 +79,8 @@ def compare_command(
         output.check_writable(folder, force)
     command = ["csto", "compare", *scenarios, "--seed", str(seed)]
     command += ["--replicates", str(replicates), "--steps", str(horizon), "--out", str(out)]
+    if chosen is not None:
+        command += ["--outcome", chosen]
     started = provenance.now()
     try:
         comparison = run_comparison(resolved, seed, replicates, horizon)
@@ -75,7 +90,7 @@ def compare_command(
         fail("interrupted; no results folder was written", INTERRUPTED)
     with user_errors():
         differences = write_comparison(
-            comparison, folder, command=command, started=started, force=force
+            comparison, folder, command=command, started=started, force=force, outcome=chosen
         )
         report.write(report.build(folder), folder / "report.html")
     _print_differences(differences, names[0])
@@ -84,8 +99,10 @@ def compare_command(
 
 
 def _print_differences(differences: pd.DataFrame, baseline: str) -> None:
-    from sim.report.compare import compare_sentences
+    """The table of differences, then the same in sentences."""
+    from sim.report.compare import compare_sentences, compare_text_table
 
-    for outcome, rows in differences.groupby("outcome", sort=False):
-        for sentence in compare_sentences(rows, baseline, str(outcome)):
-            typer.echo(sentence)
+    for line in compare_text_table(differences, baseline):
+        typer.echo(line)
+    for sentence in compare_sentences(differences, baseline):
+        typer.echo(sentence)

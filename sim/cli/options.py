@@ -67,6 +67,16 @@ OutOption = Annotated[
         "--out", "-o", help="Root of results folders.", parser=results_root, metavar="PATH"
     ),
 ]
+OutcomeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--outcome",
+        help="The outcome to focus on, any of the registry's (any case): e.g. cohesion, "
+        "min_cohesion, freeze, alignment_<Member>, freeze_<Member>; a misspelt name gets a "
+        "did-you-mean.",
+        show_default=False,
+    ),
+]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace the results folder if it exists.")
 ]

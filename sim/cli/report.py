@@ -38,6 +38,24 @@ def report_command(
         ),
     ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF beside the HTML.")] = False,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            "--outcome",
+            help="For a comparison or a sweep: the outcome to focus on, any of the registry's "
+            "(any case), e.g. alignment_Kazakhstan or freeze_Armenia.",
+            show_default=False,
+        ),
+    ] = None,
+    replicate: Annotated[
+        int | None,
+        typer.Option(
+            "--replicate",
+            min=0,
+            help="For a run: the replicate whose story to tell (default: the most typical).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Build one self-contained HTML report from a results folder.
 
@@ -49,7 +67,7 @@ def report_command(
         target = out if out is not None else results_dir / "report.html"
         if target.suffix.lower() not in (".html", ".htm"):
             raise report.ReportError(f"{target}: expected an .html file name for --out")
-        built = report.build(results_dir)
+        built = report.build(results_dir, outcome=outcome, replicate=replicate)
         written = report.write(built, target, pdf=pdf)
     for warning in built.warnings:
         typer.echo(f"csto: warning: {warning}", err=True)

@@ -6,7 +6,6 @@ with one line on stderr and exit status 2, before anything is written.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -44,12 +43,16 @@ def threshold_command(
         str,
         typer.Option(
             "--outcome",
-            help="cohesion (final), min_cohesion, freeze (share of runs in which a member "
-            "froze), alignment_<Member> or freeze_<Member>.",
+            help="Any outcome whose mean over replicates means something, any case: cohesion "
+            "(final), min_cohesion, freeze (share of runs in which a member froze), "
+            "alignment_<Member>, freeze_<Member>, drills_cancelled, ...",
         ),
     ] = "cohesion",
     level: Annotated[
-        float, typer.Option("--level", help="Level the replicate mean crosses.")
+        float,
+        typer.Option(
+            "--level", help="Level the replicate mean crosses (within the outcome's range)."
+        ),
     ] = 0.5,
     seed: SeedOption = 1,
     replicates: ReplicatesOption = REPLICATES,
@@ -79,7 +82,9 @@ def threshold_command(
     from sim.results import folder as output
     from sim.results import provenance
     from sim.results.threshold import (
+        capacity_context,
         capacity_outcome,
+        check_level,
         critical_capacity,
         outcome_column,
         threshold_folder,
@@ -91,8 +96,10 @@ def threshold_command(
         column = outcome_column(outcome)
     except ValueError as error:
         fail(f"--outcome: {error}")
-    if not math.isfinite(level):
-        fail(f"--level: expected a finite number, got {level}")
+    try:
+        check_level(column, level)
+    except ValueError as error:
+        fail(f"--level: {error}")
     if low >= high:
         fail(f"--low {low:g} must be below --high {high:g}")
     with user_errors():
@@ -107,8 +114,9 @@ def threshold_command(
     started = provenance.now()
     seeds = derive_seeds(seed, replicates)
     try:
+        evaluate = capacity_outcome(resolved, seeds, outcome, steps=horizon)
         found = critical_capacity(
-            capacity_outcome(resolved, seeds, outcome, steps=horizon),
+            evaluate,
             level,
             low=low,
             high=high,
@@ -116,9 +124,10 @@ def threshold_command(
             bootstrap=bootstrap,
             seed=seed,
         )
+        context = capacity_context(resolved, seeds, evaluate, steps=horizon)
     except KeyboardInterrupt:
         fail("interrupted; no results folder was written", INTERRUPTED)
-    sentence = threshold_sentence(found, column, resolved.name)
+    sentence = threshold_sentence(found, column, resolved.name, context=context, steps=horizon)
     with user_errors():
         write_threshold(
             found,
@@ -133,6 +142,7 @@ def threshold_command(
             command=command,
             started=started,
             force=force,
+            context=context,
         )
         report.write(report.build(folder), folder / "report.html")
     typer.echo(sentence)

@@ -21,6 +21,7 @@ from sim.report.run import run_report
 from sim.report.sweep import sweep_report
 from sim.report.threshold import threshold_report
 from sim.results.folder import FolderError, read, write_atomic
+from sim.results.outcomes import UnknownOutcome
 from sim.results.sweep import SweepFolder
 from sim.results.threshold import ThresholdFolder
 
@@ -38,19 +39,35 @@ __all__ = [
 ]
 
 
-def build(folder: str | Path) -> Report:
-    """Read a results folder and assemble its report (any kind)."""
+def build(folder: str | Path, outcome: str | None = None, replicate: int | None = None) -> Report:
+    """Read a results folder and assemble its report (any kind). ``outcome`` (any registry
+    outcome, any case) is the one a comparison or a sweep report is about; ``replicate`` the
+    replicate a run report tells the story of (default: the most typical)."""
     try:
         data = read(folder)
     except FolderError as error:
         raise ReportError(str(error)) from None
-    if isinstance(data, SweepFolder):
-        return sweep_report(data)
-    if isinstance(data, ThresholdFolder):
-        return threshold_report(data)
-    if data.kind == "compare":
-        return compare_report(data)
-    return run_report(data)
+    if replicate is not None and (
+        isinstance(data, SweepFolder | ThresholdFolder) or (data.kind == "compare")
+    ):
+        raise ReportError("--replicate: only a csto run folder's report tells a replicate's story")
+    try:
+        if isinstance(data, SweepFolder):
+            return sweep_report(data, outcome)
+        if isinstance(data, ThresholdFolder):
+            if outcome is not None:
+                raise ReportError(
+                    "--outcome: a threshold folder is about the outcome it was run for "
+                    f"({data.manifest.get('outcome_column', data.manifest.get('outcome'))})"
+                )
+            return threshold_report(data)
+        if data.kind == "compare":
+            return compare_report(data, outcome)
+        if outcome is not None:
+            raise ReportError("--outcome: a run folder's report shows every outcome")
+        return run_report(data, replicate)
+    except UnknownOutcome as error:
+        raise ReportError(f"--outcome: {error}") from None
 
 
 def write(report: Report, out: Path, pdf: bool = False) -> list[Path]:

@@ -1,33 +1,86 @@
 """The report of a ``csto compare`` folder: scenarios side by side under common random numbers,
-and each one's differences to the baseline, replicate by replicate, with paired 95% intervals.
+and each one's differences to the baseline, replicate by replicate, with paired 95% intervals,
+in every outcome the registry compares (every member's included) and in the outcome the
+comparison is about (``--outcome``).
+
+Each difference gets a verdict (:func:`sim.stats.verdict`): *no difference* (equal in every
+replicate), *negligible* (smaller than the outcome's size that matters, even when its interval
+excludes zero), *clear*, or *unclear*; every interval says what it covers.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from sim.report.document import Report, Section, TableItem, figure, provenance, rounded
-from sim.report.prose import INTERVALS_TEXT, mean_words, outcome_label
-from sim.report.run import alliance_band, alliance_rows, freeze_table
-from sim.results.compare import differences
-from sim.results.outcomes import COMPARED, REGISTRY
+from sim.report.prose import (
+    INTERVALS_TEXT,
+    covers_words,
+    matters_words,
+    mean_words,
+    outcome_label,
+    outcome_words,
+)
+from sim.report.run import alliance_rows, freeze_table
+from sim.results.compare import compared_outcomes, differences
+from sim.results.outcomes import REGISTRY, Outcome
 from sim.results.run import RunFolder
-from sim.stats import describe, estimate
+from sim.stats import CLEAR, NEGLIGIBLE, NO_DIFFERENCE, NO_INTERVAL, UNCLEAR, describe, estimate
 
-#: The final outcomes a comparison reports differences in (the registry's ``compared``).
-COMPARE_OUTCOMES = REGISTRY.names(COMPARED)
+#: The outcome a comparison is about unless it names another (``--outcome``).
+DEFAULT_OUTCOME = "final_cohesion"
+
+
+def focus_outcome(data: RunFolder, outcome: str | None = None) -> Outcome:
+    """The outcome a comparison's report is about: ``outcome`` (any spelling), else the one
+    the comparison was run for (its manifest's ``outcome``), else final cohesion; one the
+    summary has or can derive (an UnknownOutcome naming the choices otherwise)."""
+    among = REGISTRY.averageable(data.summary.columns)
+    name = outcome or data.manifest.get("outcome") or DEFAULT_OUTCOME
+    return REGISTRY.get(str(name), among=among, what="outcomes of this comparison")
+
+
+def series_rows(timeseries: pd.DataFrame, outcome: Outcome) -> pd.DataFrame:
+    """The rows of the time series that hold an outcome's path: the member's rows for a member
+    outcome, one row per replicate and step for an alliance-wide one. Empty if the outcome has
+    no time-series column (:attr:`sim.results.outcomes.Outcome.series`) or the table lacks it."""
+    if outcome.series is None or outcome.series not in timeseries:
+        return timeseries.iloc[0:0]
+    if outcome.member is not None:
+        rows: pd.DataFrame = timeseries[timeseries["member"] == outcome.member]
+        return rows
+    return alliance_rows(timeseries)
+
+
+def series_band(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A column of :func:`series_rows` per scenario and step over replicates: ``scenario``,
+    ``step``, ``date`` (timestamp) and the columns of :func:`sim.stats.describe`."""
+    band = describe(rows, column, by=["scenario", "step", "date"])
+    band["date"] = pd.to_datetime(band["date"], format="%Y-%m-%d")
+    return band.reset_index(drop=True)
 
 
 def trajectory_differences(
-    timeseries: pd.DataFrame, baseline: str, column: str = "cohesion"
+    timeseries: pd.DataFrame,
+    baseline: str,
+    column: str = "cohesion",
+    member: str | None = None,
 ) -> pd.DataFrame:
-    """Per scenario and step: the mean paired difference to the baseline with its 95% interval.
+    """Per scenario and step: the mean paired difference to the baseline with its 95% interval,
+    of an alliance-wide column, or of a member's (``member``).
 
     Columns: ``scenario``, ``step``, ``date``, ``n``, ``mean``, ``ci_low``, ``ci_high``,
     ``low``, ``high`` (as :func:`sim.stats.describe`, of the differences).
     """
-    rows = alliance_rows(timeseries)[["scenario", "replicate", "step", "date", column]]
+    source = (
+        timeseries[timeseries["member"] == member]
+        if member is not None
+        else alliance_rows(timeseries)
+    )
+    rows = source[["scenario", "replicate", "step", "date", column]]
     base = rows[rows["scenario"] == baseline].drop(columns="scenario")
     others = rows[rows["scenario"] != baseline]
     joined = others.merge(base, on=["replicate", "step", "date"], suffixes=("", "_base"))
@@ -37,45 +90,171 @@ def trajectory_differences(
     return band.reset_index(drop=True)
 
 
-def compare_sentences(
-    differences: pd.DataFrame, baseline: str, outcome: str = "final_cohesion"
-) -> list[str]:
-    """One sentence per scenario: how far its outcome lies from the baseline's, and whether the
-    95% interval of the paired difference excludes zero."""
+def _signed(value: float) -> str:
+    return f"{value:+.3f}"
+
+
+def difference_sentence(row: dict[str, object], baseline: str) -> str:
+    """One difference to the baseline in words, saying whether it matters and what its
+    interval covers (a row of :func:`sim.results.compare.differences`)."""
+    outcome = str(row["outcome"])
     label = mean_words(outcome)
-    sentences: list[str] = []
-    for row in differences.to_dict("records"):
-        difference = float(row["difference"])
-        low, high = float(row["ci_low"]), float(row["ci_high"])
-        name, mean, base_mean = row["scenario"], float(row["mean"]), float(row["baseline_mean"])
-        if difference == 0.0 and low == 0.0 and high == 0.0:
-            sentences.append(
-                f"{name}: {label} {mean:.2f}, the same as under {baseline} in every replicate."
-            )
-            continue
-        if not np.isfinite(low):
-            sentences.append(
-                f"{name}: {label} {mean:.2f} against {baseline}'s {base_mean:.2f} "
-                "(one replicate: no interval)."
-            )
-            continue
-        if low > 0 or high < 0:
-            direction = "higher" if difference > 0 else "lower"
-            verdict = (
-                f"{abs(difference):.3f} {direction} than under {baseline} (paired 95% interval "
-                f"{low:+.3f} to {high:+.3f}, so the difference is not an accident of the draws)"
-            )
-        else:
-            verdict = (
-                f"no clear difference from {baseline} (mean difference {difference:+.3f}, "
-                f"paired 95% interval {low:+.3f} to {high:+.3f} includes zero)"
-            )
-        sentences.append(
-            f"{name}: {label} {mean:.2f} against {base_mean:.2f} — {verdict}; lower than "
-            f"under the baseline in {float(row['lower_share']):.0%} of "
-            f"paired replicates."
+    name = row["scenario"]
+    mean, base_mean = float(str(row["mean"])), float(str(row["baseline_mean"]))
+    difference = float(str(row["difference"]))
+    low, high = float(str(row["ci_low"])), float(str(row["ci_high"]))
+    unit = REGISTRY.by_name[outcome].unit if outcome in REGISTRY else ""
+    size = float(str(row.get("negligible", 0.0)))
+    interval = (
+        f"paired 95% interval {covers_words(str(row.get('covers', 'draws')))} "
+        f"{_signed(low)} to {_signed(high)}"
+    )
+    kind = str(row["verdict"])
+    if kind == NO_DIFFERENCE:
+        return (
+            f"{name}: {label} {mean:.2f}, the same as under {baseline} in every replicate — "
+            "no difference."
         )
+    if kind == NO_INTERVAL:
+        return (
+            f"{name}: {label} {mean:.2f} against {baseline}'s {base_mean:.2f} "
+            "(one replicate: no interval)."
+        )
+    if kind == NEGLIGIBLE:
+        return (
+            f"{name}: {label} {mean:.2f} against {base_mean:.2f} — a negligible difference "
+            f"({_signed(difference)}, below the {matters_words(size, unit)} that matters; "
+            f"{interval})."
+        )
+    if kind == CLEAR:
+        direction = "higher" if difference > 0 else "lower"
+        return (
+            f"{name}: {label} {mean:.2f} against {base_mean:.2f} — {abs(difference):.3f} "
+            f"{direction} than under {baseline} ({interval}, which excludes zero: not an "
+            f"accident of the draws); {direction} than under the baseline in "
+            f"{float(str(row[f'{direction}_share'])):.0%} of paired replicates."
+        )
+    return (
+        f"{name}: {label} {mean:.2f} against {base_mean:.2f} — no clear difference from "
+        f"{baseline} (mean difference {_signed(difference)}, {interval}, which includes zero "
+        f"and sizes that would matter)."
+    )
+
+
+def _family_words(outcomes: Sequence[str]) -> list[str]:
+    """Outcomes in words, a member outcome given for every member as one "each member"."""
+    entries = [REGISTRY.by_name[name] for name in outcomes if name in REGISTRY]
+    every = {name for name in REGISTRY.names() if name in outcomes}
+    words: list[str] = []
+    done: set[str] = set()
+    for entry in entries:
+        if entry.member is None:
+            words.append(entry.label)
+            continue
+        family = [e for e in REGISTRY if e.member is not None and e.family == entry.family]
+        if all(e.name in every for e in family):
+            if entry.family not in done:
+                done.add(entry.family)
+                words.append(entry.label.replace(entry.member, "each member"))
+        else:
+            words.append(entry.label)
+    return words
+
+
+def compare_sentences(table: pd.DataFrame, baseline: str) -> list[str]:
+    """The differences to the baseline in words, scenario by scenario: a sentence for each
+    clear or unclear difference (largest first), then the negligible ones and those with no
+    difference at all, each group in one sentence."""
+    sentences: list[str] = []
+    for name in dict.fromkeys(table["scenario"]):
+        rows = table[table["scenario"] == name]
+        shown = rows[rows["verdict"].isin([CLEAR, UNCLEAR, NO_INTERVAL])]
+        shown = shown.reindex(shown["difference"].abs().sort_values(ascending=False).index)
+        sentences += [difference_sentence(row, baseline) for row in shown.to_dict("records")]
+        small = rows[rows["verdict"] == NEGLIGIBLE]
+        if len(small):
+            listed = ", ".join(
+                f"{outcome_words(str(r['outcome']))} ({_signed(float(r['difference']))})"
+                for r in small.to_dict("records")
+            )
+            size = ", ".join(
+                dict.fromkeys(
+                    matters_words(
+                        float(r["negligible"]),
+                        REGISTRY.by_name[str(r["outcome"])].unit
+                        if str(r["outcome"]) in REGISTRY
+                        else "",
+                    )
+                    for r in small.to_dict("records")
+                )
+            )
+            sentences.append(
+                f"{name}: negligible differences from {baseline}, below the {size} that "
+                f"matters (even where the paired interval excludes zero): {listed}."
+            )
+        same = rows[rows["verdict"] == NO_DIFFERENCE]
+        if len(same):
+            sentences.append(
+                f"{name}: no difference from {baseline} in any replicate in "
+                + ", ".join(_family_words(list(same["outcome"])))
+                + "."
+            )
     return sentences
+
+
+def difference_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The differences as a table to read: one row per scenario and outcome, the outcome in
+    words, means, the mean difference, its interval and what it covers, and the verdict."""
+    shown = pd.DataFrame(
+        {
+            "scenario": table["scenario"],
+            "outcome": table["outcome"].map(outcome_label),
+            "baseline mean": table["baseline_mean"],
+            "scenario mean": table["mean"],
+            "mean difference": table["difference"],
+            "paired 95% interval": [
+                f"{low:+.3f} to {high:+.3f}" if np.isfinite(low) else "n/a"
+                for low, high in zip(table["ci_low"], table["ci_high"], strict=True)
+            ],
+            "interval covers": table["covers"],
+            "verdict": table["verdict"],
+            "share of replicates lower": table["lower_share"],
+            "share of replicates higher": table["higher_share"],
+        }
+    )
+    return shown
+
+
+def compare_text_table(table: pd.DataFrame, baseline: str) -> list[str]:
+    """The differences as fixed-width lines for a terminal, one block per scenario."""
+    lines: list[str] = []
+    width = max(len("outcome"), *(len(str(name)) for name in table["outcome"]))
+    for name in dict.fromkeys(table["scenario"]):
+        rows = table[table["scenario"] == name]
+        covers = ", ".join(dict.fromkeys(covers_words(str(c)) for c in rows["covers"]))
+        count = int(rows["n"].max())
+        lines.append(
+            f"{name} against {baseline}, {count} paired replicates (paired 95% intervals {covers}):"
+        )
+        lines.append(
+            f"  {'outcome':<{width}}  {'baseline':>8}  {'scenario':>8}  {'difference':>10}  "
+            f"{'95% interval':<18}  verdict"
+        )
+        for row in rows.to_dict("records"):
+            low, high = float(row["ci_low"]), float(row["ci_high"])
+            interval = f"{low:+.3f} to {high:+.3f}" if np.isfinite(low) else "n/a"
+            if row["verdict"] == NO_DIFFERENCE:
+                interval = "– (all equal)"
+            lines.append(
+                f"  {row['outcome']:<{width}}  {float(row['baseline_mean']):>8.3f}  "
+                f"{float(row['mean']):>8.3f}  {float(row['difference']):>+10.3f}  "
+                f"{interval:<18}  {row['verdict']}"
+            )
+    lines.append(
+        "Verdicts: a difference below the size that matters (0.01 on a 0–1 scale) is "
+        "negligible even when its interval excludes zero; see docs/reports.md."
+    )
+    return lines
 
 
 def compare_names(data: RunFolder) -> list[str]:
@@ -87,89 +266,92 @@ def compare_names(data: RunFolder) -> list[str]:
     return list(dict.fromkeys(data.summary["scenario"]))
 
 
-def compare_tables(data: RunFolder) -> pd.DataFrame:
-    """Paired differences to the baseline for each final outcome (one row per scenario and
-    outcome): ``outcome``, ``scenario`` and the columns of
-    :func:`sim.stats.paired_differences`."""
-    return differences(data.summary, compare_names(data))
+def compare_tables(data: RunFolder, outcome: str | None = None) -> pd.DataFrame:
+    """Paired differences to the baseline for the focus outcome (:func:`focus_outcome`) and
+    every outcome the registry compares (one row per outcome and scenario): the columns of
+    :func:`sim.results.compare.differences`."""
+    focus = focus_outcome(data, outcome)
+    return differences(
+        data.summary, compare_names(data), compared_outcomes(data.summary, focus.name)
+    )
 
 
-def compare_report(data: RunFolder) -> Report:
+def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
     """The report of a ``csto compare`` folder: scenarios side by side, differences to the
-    baseline with paired 95% intervals."""
+    baseline with paired 95% intervals and verdicts; ``outcome`` chooses the outcome drawn over
+    time (default: the one the comparison was run for, else final cohesion)."""
     from sim.report import figures  # matplotlib is slow to import: only when drawing
 
+    focus = focus_outcome(data, outcome)
     names = compare_names(data)
     baseline = names[0]
     replicates = int(data.summary.groupby("scenario")["replicate"].nunique().min())
-    differences = compare_tables(data)
+    table = compare_tables(data, focus.name)
+    derived = REGISTRY.derived(data.summary)
     sentences = [
         f"{len(names)} scenarios, each run {replicates} times with the same seeds (common random "
         f"numbers: replicate r of every scenario faces the same random draws), compared with "
-        f"{baseline}."
+        f"{baseline} in {table['outcome'].nunique()} outcomes; intervals are paired 95% "
+        f"intervals {covers_words(str(table['covers'].iloc[0]))}."
     ]
     start = data.start
     for name in names:
-        part = data.summary[data.summary["scenario"] == name]
-        final = estimate(part["final_cohesion"])
+        part = derived[derived["scenario"] == name]
+        final = estimate(part[focus.name])
         sentences.append(
-            f"{name}: mean cohesion {part['initial_cohesion'].mean():.2f} → {final.mean:.2f} "
-            f"(95% interval {final.interval()})."
+            f"{name}: {mean_words(focus.name)} {final.mean:.2f} "
+            f"(95% interval of the mean {covers_words(final.covers)} {final.interval()})."
         )
-    for outcome in COMPARE_OUTCOMES:
-        rows = differences[differences["outcome"] == outcome]
-        sentences += compare_sentences(rows, baseline, outcome)
-    bands = alliance_band(data.timeseries, "cohesion", by=["scenario"])
-    trajectory = trajectory_differences(data.timeseries, baseline)
-    member_bands = _scenario_member_bands(data.timeseries)
-    figures_list = [
-        figure(
-            "compare-trajectories",
-            "Cohesion under each scenario, side by side",
-            figures.compare_trajectories(bands, names),
-            "One panel per scenario: mean cohesion over replicates, its 95% interval (shaded) "
-            "and the middle 95% of replicates (dashed). The grey dashed line repeats the "
-            f"baseline ({baseline}) in the other panels for reference.",
-        ),
-        figure(
-            "compare-differences",
-            f"Difference to {baseline} over time",
-            figures.compare_differences(trajectory, names),
-            "For each replicate, the scenario's cohesion minus the baseline's in the same "
-            "replicate (same seed, same random draws); the line is the mean of these paired "
-            "differences and the band its 95% interval. Where the band excludes zero, the "
-            "scenario, not chance, made the difference.",
-        ),
+    sentences += compare_sentences(table, baseline)
+    figures_list = []
+    rows = series_rows(data.timeseries, focus)
+    if len(rows) and focus.series is not None:
+        what = outcome_words(focus.name).removeprefix("final ")
+        ylabel = f"{_capital(what)} ({focus.unit})"
+        bands = series_band(rows, focus.series)
+        trajectory = trajectory_differences(data.timeseries, baseline, focus.series, focus.member)
+        figures_list += [
+            figure(
+                "compare-trajectories",
+                f"{_capital(what)} under each scenario, side by side",
+                figures.compare_trajectories(bands, names, ylabel=ylabel),
+                "One panel per scenario: the mean over replicates, its 95% interval (shaded) and "
+                "the middle 95% of replicates (dashed), both over the random draws. The grey "
+                f"dashed line repeats the baseline ({baseline}) in the other panels.",
+            ),
+            figure(
+                "compare-differences",
+                f"Difference to {baseline} over time: {what}",
+                figures.compare_differences(
+                    trajectory, names, ylabel=f"Difference in {what}", negligible=focus.negligible
+                ),
+                "For each replicate, the scenario's value minus the baseline's in the same "
+                "replicate (same seed, same random draws); the line is the mean of these paired "
+                "differences and the band its 95% interval over the draws. Where the band "
+                "excludes zero the scenario, not chance, made the difference — which matters "
+                f"only if it is larger than {matters_words(focus.negligible, focus.unit)}.",
+            ),
+        ]
+    figures_list.append(
         figure(
             "compare-members",
             "Alignment of each member under each scenario",
-            figures.member_scenarios(member_bands, names),
+            figures.member_scenarios(_scenario_member_bands(data.timeseries), names),
             "One panel per member, one line per scenario (mean over replicates, with its 95% "
-            "interval shaded): which members the scenarios move, and when.",
-        ),
+            "interval over the draws shaded): which members the scenarios move, and when.",
+        )
+    )
+    figures_list.append(
         figure(
             "compare-forest",
             "Final outcomes: difference to the baseline",
-            figures.forest(differences),
-            "Each point is a scenario's mean paired difference to the baseline in a final "
-            "outcome, with its 95% interval (t interval of the per-replicate differences). "
-            "Intervals that do not cross the vertical zero line are differences the replicates "
-            "establish.",
-        ),
-    ]
-    table = differences.copy()
-    table["outcome"] = table["outcome"].map(outcome_label)
-    table["95% interval"] = [
-        f"{low:+.3f} to {high:+.3f}" if np.isfinite(low) else "n/a"
-        for low, high in zip(table["ci_low"], table["ci_high"], strict=True)
-    ]
-    table = table.drop(columns=["ci_low", "ci_high"]).rename(
-        columns={
-            "mean": "scenario mean",
-            "baseline_mean": "baseline mean",
-            "difference": "mean difference",
-            "lower_share": "share of replicates lower",
-        }
+            figures.forest(table),
+            "Each point is a scenario's mean paired difference to the baseline in an outcome, "
+            "with its 95% interval over the random draws (t interval of the per-replicate "
+            "differences); outcomes are grouped by scale. The grey band around zero spans the "
+            "differences too small to matter: a point inside it is negligible even if its "
+            "interval excludes zero. Hollow points are outcomes equal in every replicate.",
+        )
     )
     freezes = []
     for name in names:
@@ -180,7 +362,8 @@ def compare_report(data: RunFolder) -> Report:
         kind="compare",
         title="Comparison: " + " vs ".join(names),
         subtitle=f"{replicates} replicates per scenario under common random numbers; "
-        f"baseline {baseline}; master seed {data.manifest.get('master_seed', '?')}",
+        f"baseline {baseline}; about {outcome_words(focus.name)}; master seed "
+        f"{data.manifest.get('master_seed', '?')}",
         sections=[
             Section("summary", "Summary", items=sentences),
             Section(
@@ -191,7 +374,8 @@ def compare_report(data: RunFolder) -> Report:
                     "Differences are paired: replicate r of each scenario uses the same seed, "
                     "so chance affects both alike and cancels out of their difference. That is "
                     "why the interval of a difference can be much narrower than the bands of "
-                    "the scenarios themselves.",
+                    "the scenarios themselves — narrow enough to exclude zero for differences "
+                    "too small to matter, which this report calls negligible.",
                 ],
                 figures=figures_list,
             ),
@@ -202,9 +386,12 @@ def compare_report(data: RunFolder) -> Report:
                     TableItem(
                         "differences",
                         f"Differences to {baseline}",
-                        rounded(table),
+                        rounded(difference_table(table)),
                         "Paired 95% interval: Student's t interval of the per-replicate "
-                        "differences.",
+                        "differences; it covers the random draws of the replicates, not the "
+                        "uncertainty of the parameters. Verdicts: no difference (equal in every "
+                        "replicate), negligible (below the size that matters: 0.01 on a 0–1 "
+                        "scale), clear (at least that, interval excluding zero), unclear.",
                     ),
                     TableItem(
                         "freezes",
@@ -216,6 +403,10 @@ def compare_report(data: RunFolder) -> Report:
         ],
         provenance=provenance(data.manifest, data.path),
     )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _scenario_member_bands(timeseries: pd.DataFrame) -> pd.DataFrame:

@@ -3,6 +3,9 @@ and what is needed to reproduce its folder."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,8 @@ class FigureItem:
     title: str
     png: bytes
     caption: str
+    svg: bytes | None = None
+    """The figure as SVG too, when drawn inside :func:`keeping_svg` (``csto export``)."""
 
 
 @dataclass
@@ -69,11 +74,26 @@ class Report:
         return list(self.sections[0].items) if self.sections else []
 
 
-def figure(key: str, title: str, fig: Any, caption: str) -> FigureItem:
-    """A drawn figure as a report's figure (its PNG bytes; the figure is closed)."""
-    from sim.report.figures import png
+_KEEP_SVG: ContextVar[bool] = ContextVar("keep_svg", default=False)
 
-    return FigureItem(key, title, png(fig), caption)
+
+@contextmanager
+def keeping_svg() -> Iterator[None]:
+    """Within this, every report figure is kept as SVG as well as PNG."""
+    token = _KEEP_SVG.set(True)
+    try:
+        yield
+    finally:
+        _KEEP_SVG.reset(token)
+
+
+def figure(key: str, title: str, fig: Any, caption: str) -> FigureItem:
+    """A drawn figure as a report's figure (its PNG bytes, and SVG inside
+    :func:`keeping_svg`; the figure is closed)."""
+    from sim.report.figures import png, svg
+
+    vector = svg(fig) if _KEEP_SVG.get() else None
+    return FigureItem(key, title, png(fig), caption, vector)
 
 
 def scenario_name(manifest: dict[str, Any]) -> str:

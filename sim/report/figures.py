@@ -30,9 +30,10 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
-from sim.report.prose import TIMELINE_KINDS, outcome_label
+from sim.report.prose import TIMELINE_KINDS, outcome_label, outcome_words
 from sim.results.replicates import FREEZE
 from sim.scenario import schema
 
@@ -96,6 +97,14 @@ def png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def svg(fig: Figure) -> bytes:
+    """The figure as SVG bytes, without a date or random ids (the figure stays open)."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "csto", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
 def mean_line(
     ax: Axes, data: pd.DataFrame, index: int, label: str, markersize: float, **line: Any
 ) -> None:
@@ -149,16 +158,37 @@ def _band(ax: Axes, x: Any, data: pd.DataFrame, index: int, label: str | None = 
 
 
 def _band_legend(
-    ax: Axes, extra: Sequence[Any] = (), loc: Any = "best", middle: bool = True
+    ax: Axes,
+    extra: Sequence[Any] = (),
+    loc: Any = "best",
+    middle: bool = True,
+    outside: bool = False,
 ) -> None:
+    """The legend of bands (over the random draws); ``outside`` puts it right of the axes, so
+    that it covers no line."""
     handles, _ = ax.get_legend_handles_labels()
-    handles = [*handles, Patch(facecolor="0.6", alpha=0.4, label="95% interval of the mean")]
+    handles = [
+        *handles,
+        Patch(facecolor="0.6", alpha=0.4, label="95% interval of the mean (over the draws)"),
+    ]
     if middle:
         handles.append(
-            Line2D([], [], color="0.3", linestyle=(0, (2, 2)), linewidth=0.8, label="middle 95%")
+            Line2D(
+                [],
+                [],
+                color="0.3",
+                linestyle=(0, (2, 2)),
+                linewidth=0.8,
+                label="middle 95% of replicates",
+            )
         )
     handles += list(extra)
-    ax.legend(handles=handles, fontsize="small", loc=loc, frameon=True)
+    if outside:
+        ax.legend(
+            handles=handles, fontsize="small", loc=loc, bbox_to_anchor=(1.01, 1.0), frameon=False
+        )
+    else:
+        ax.legend(handles=handles, fontsize="small", loc=loc, frameon=True)
 
 
 # --- the figures of reports ----------------------------------------------------------------
@@ -181,7 +211,92 @@ def member_lines(bands: Mapping[str, pd.DataFrame], ylabels: Mapping[str, str]) 
             ax.set_xlabel("Month")
             ax.set_title(column.capitalize())
             format_months(ax)
-        flat[0].legend(fontsize="small", loc="lower left", title="mean, 95% band")
+        handles, labels = flat[0].get_legend_handles_labels()
+        fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncols=len(labels),
+            fontsize="small",
+            title="mean over replicates, with its 95% interval over the draws",
+            title_fontsize="small",
+            frameon=False,
+        )
+    return fig
+
+
+#: Colour index of each kind of band of a fan chart (what its spread is over).
+FAN_COVERS: Final = {"draws": 0, "parameters": 1, "draws and parameters": 2}
+FAN_WORDS: Final = {
+    "draws": "replicates (random draws)",
+    "parameters": "parameter draws",
+    "draws and parameters": "runs (random draws and parameters)",
+}
+
+
+def fan_chart(panels: Mapping[str, pd.DataFrame], ylabel: str = "Index (0–1)") -> Figure:
+    """Fan charts, one panel per title: nested central bands (``level``) around the median,
+    one colour per kind of spread (``covers``: over the random draws, over parameters, or
+    both), labelled with what they cover (the tables of :func:`sim.report.run.fan`)."""
+    count = len(panels)
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    with _context():
+        fig, axes = plt.subplots(
+            rows,
+            columns,
+            figsize=(4.3 * columns, 3.1 * rows + 0.8),
+            sharex=True,
+            sharey=True,
+            layout="constrained",
+            squeeze=False,
+        )
+        flat = list(axes.flat)
+        handles: dict[str, Any] = {}
+        for ax, (title, table) in zip(flat, panels.items(), strict=False):
+            for covers, part in table.groupby("covers", sort=False):
+                colour = palette()[FAN_COVERS.get(str(covers), 3)]
+                levels = sorted(set(part["level"]), reverse=True)
+                for depth, level in enumerate(levels):
+                    band = part[part["level"] == level]
+                    ax.fill_between(
+                        band["date"],
+                        band["low"],
+                        band["high"],
+                        color=colour,
+                        alpha=0.18 + 0.17 * depth,
+                        linewidth=0,
+                    )
+                    key = f"{covers}-{level}"
+                    handles.setdefault(
+                        key,
+                        Patch(
+                            facecolor=colour,
+                            alpha=0.18 + 0.17 * depth,
+                            label=f"middle {level:.0%} of {FAN_WORDS.get(str(covers), covers)}",
+                        ),
+                    )
+                middle = part[part["level"] == levels[0]]
+                ax.plot(middle["date"], middle["median"], color=colour, linewidth=1.6)
+                handles.setdefault(
+                    f"{covers}-median",
+                    Line2D([], [], color=colour, linewidth=1.6, label=f"median, {covers}"),
+                )
+            ax.set_title(title, fontsize="small")
+            ax.set_ylim(0, 1)
+            ax.tick_params(labelbottom=True)
+            format_months(ax)
+        for ax in flat[count:]:
+            ax.axis("off")
+        for ax in axes[:, 0]:
+            ax.set_ylabel(ylabel)
+        fig.legend(
+            handles=list(handles.values()),
+            loc="outside lower center",
+            ncols=min(len(handles), 4),
+            fontsize="small",
+            frameon=False,
+        )
     return fig
 
 
@@ -289,64 +404,135 @@ def compare_trajectories(
 
 
 def compare_differences(
-    differences: pd.DataFrame, names: Sequence[str], ylabel: str = "Difference in cohesion"
+    differences: pd.DataFrame,
+    names: Sequence[str],
+    ylabel: str = "Difference in cohesion",
+    negligible: float = 0.0,
 ) -> Figure:
-    """Each scenario's paired difference to the baseline over time, with its 95% interval."""
+    """Each scenario's paired difference to the baseline over time, with its 95% interval over
+    the draws; a grey band around zero spans differences too small to matter."""
     with _context():
         fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+        if negligible > 0:
+            ax.axhspan(-negligible, negligible, color="0.88", zorder=0, linewidth=0)
         for index, name in enumerate(names[1:], start=1):
             data = differences[differences["scenario"] == name]
             _band(ax, data["date"], data.drop(columns=["low", "high"]), index, label=name)
         ax.axhline(0.0, color="black", linewidth=0.9)
-        ax.set_ylabel(f"{ylabel} (scenario − {names[0]})")
+        ax.set_ylabel(textwrap.fill(f"{ylabel} (scenario − {names[0]})", 36))
         ax.set_xlabel("Month")
         format_months(ax)
+        extra = [Patch(facecolor="0.6", alpha=0.4, label="paired 95% interval over the draws")]
+        if negligible > 0:
+            extra.append(Patch(facecolor="0.88", label="too small to matter (negligible)"))
         ax.legend(
-            handles=[
-                *ax.get_legend_handles_labels()[0],
-                Patch(facecolor="0.6", alpha=0.4, label="paired 95% interval of the mean"),
-            ],
-            fontsize="small",
-            loc="best",
+            handles=[*ax.get_legend_handles_labels()[0], *extra], fontsize="small", loc="best"
         )
         ax.set_title(f"Difference to {names[0]}, replicate by replicate (same seeds)")
     return fig
 
 
 def forest(table: pd.DataFrame, title: str = "") -> Figure:
-    """Paired differences of final outcomes: a point and 95% interval per scenario and outcome
-    (``outcome``, ``scenario``, ``difference``, ``ci_low``, ``ci_high``)."""
-    outcomes = list(dict.fromkeys(table["outcome"]))
+    """Paired differences of final outcomes: a panel per scale (unit), a row per outcome and
+    scenario, a point and its 95% interval, a grey band for differences too small to matter
+    (``outcome``, ``scenario``, ``difference``, ``ci_low``, ``ci_high``, and ``negligible``,
+    ``verdict`` where given); outcomes equal in every replicate as hollow points at zero."""
+    from sim.results.outcomes import REGISTRY
+
+    def scale(outcome: str) -> str:
+        entry = REGISTRY.by_name.get(outcome)
+        if entry is None:
+            return "outcome units"
+        return "outcomes on a 0–1 scale" if entry.bounds == (0.0, 1.0) else entry.unit
+
+    units = {outcome: scale(outcome) for outcome in dict.fromkeys(table["outcome"])}
+    scales = list(dict.fromkeys(units.values()))
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    sizes = [sum(units[o] == unit for o in units) * len(scenarios) for unit in scales]
     with _context():
         fig, axes = plt.subplots(
+            len(scales),
             1,
-            len(outcomes),
-            figsize=(4.2 * len(outcomes), 0.6 * table["scenario"].nunique() + 2),
+            figsize=(9, 0.28 * sum(sizes) + 1.1 * len(scales) + 0.6),
             layout="constrained",
             squeeze=False,
+            height_ratios=[size + 2 for size in sizes],
         )
-        for ax, outcome in zip(axes[0], outcomes, strict=True):
-            data = table[table["outcome"] == outcome].reset_index(drop=True)
+        for ax, unit in zip(axes[:, 0], scales, strict=True):
+            data = table[table["outcome"].map(units) == unit].reset_index(drop=True)
+            labels: list[str] = []
             for row, item in data.iterrows():
-                look = style(int(str(row)) + 1)
-                low = item["ci_low"] if np.isfinite(item["ci_low"]) else item["difference"]
-                high = item["ci_high"] if np.isfinite(item["ci_high"]) else item["difference"]
+                position = int(str(row))
+                look = style(scenarios.index(item["scenario"]) + 1)
+                difference = float(item["difference"])
+                finite = np.isfinite(item["ci_low"]) and np.isfinite(item["ci_high"])
+                low = float(item["ci_low"]) if finite else difference
+                high = float(item["ci_high"]) if finite else difference
+                same = str(item.get("verdict", "")) == "no difference"
                 ax.errorbar(
-                    [item["difference"]],
-                    [row],
-                    xerr=[[item["difference"] - low], [high - item["difference"]]],
+                    [difference],
+                    [position],
+                    xerr=[[difference - low], [high - difference]],
                     color=look["color"],
                     marker=look["marker"],
-                    capsize=4,
+                    markerfacecolor="none" if same else look["color"],
+                    capsize=3,
                     linestyle="none",
+                    label=str(item["scenario"]),
                 )
+                words = outcome_words(str(item["outcome"]))
+                labels.append(words if len(scenarios) == 1 else f"{words} · {item['scenario']}")
+            negligible = float(data["negligible"].max()) if "negligible" in data else 0.0
+            if negligible > 0:
+                ax.axvspan(-negligible, negligible, color="0.85", zorder=0, linewidth=0)
             ax.axvline(0.0, color="black", linewidth=0.9)
-            ax.margins(x=0.12)
-            ax.set_yticks(range(len(data)), list(data["scenario"]))
+            reach = np.nanmax(
+                np.abs(data[["difference", "ci_low", "ci_high"]].to_numpy(np.float64)), initial=0.0
+            )
+            reach = max(float(reach), 2 * negligible, 1e-3) * 1.15
+            ax.set_xlim(-reach, reach)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, symmetric=True))
+            formatter = ScalarFormatter(useOffset=False)
+            formatter.set_scientific(False)
+            ax.xaxis.set_major_formatter(formatter)
+            ax.set_yticks(range(len(data)), labels, fontsize="small")
             ax.set_ylim(len(data) - 0.5, -0.5)
-            ax.set_xlabel(f"Δ {outcome_label(str(outcome))}")
-            ax.set_ylabel("Scenario")
-        fig.suptitle(title or "Difference to the baseline with its paired 95% interval")
+            ax.set_xlabel(f"Difference to the baseline ({unit})")
+            ax.set_ylabel("Outcome" if len(scenarios) == 1 else "Outcome · scenario")
+        handles: list[Any] = [
+            Line2D(
+                [],
+                [],
+                color=style(index + 1)["color"],
+                marker=style(index + 1)["marker"],
+                linestyle="none",
+                label=name,
+            )
+            for index, name in enumerate(scenarios)
+        ]
+        handles.append(Patch(facecolor="0.85", label="too small to matter (negligible)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markerfacecolor="none",
+                color="0.3",
+                linestyle="none",
+                label="equal in every replicate",
+            )
+        )
+        axes[0, 0].legend(
+            handles=handles,
+            fontsize="small",
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            ncols=min(len(handles), 3),
+            frameon=False,
+        )
+        fig.suptitle(
+            title or "Difference to the baseline, with its paired 95% interval over the draws"
+        )
     return fig
 
 
@@ -357,11 +543,23 @@ def threshold_curve(
     interval: tuple[float, float],
     ylabel: str,
     title: str = "",
+    scenario_range: tuple[float, float] | None = None,
+    floor: float | None = None,
 ) -> Figure:
     """The replicate-mean outcome against constant capacity, the level, and the critical
-    capacity with its bootstrap 95% interval."""
+    capacity with its bootstrap 95% interval; the range of capacity the scenario takes and its
+    floor, where given."""
     with _context():
-        fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+        fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
+        context: list[Any] = []
+        if scenario_range is not None:
+            ax.axvspan(*scenario_range, color="0.88", zorder=0, linewidth=0)
+            context.append(Patch(facecolor="0.88", label="capacity in the scenario as written"))
+        if floor is not None:
+            ax.axvline(floor, color="0.35", linestyle=":", linewidth=1.4)
+            context.append(
+                Line2D([], [], color="0.35", linestyle=":", label=f"scenario's floor {floor:g}")
+            )
         _band(ax, curve["capacity"], curve, 0, label="mean over replicates")
         ax.axhline(level, color="0.3", linestyle=(0, (6, 3)), linewidth=1.1)
         extra: list[Any] = [
@@ -388,7 +586,7 @@ def threshold_curve(
         ax.set_xlabel("Russia's capacity for the region, held constant (share of pre-war)")
         ax.set_ylabel(ylabel)
         ax.set_xlim(float(curve["capacity"].min()), float(curve["capacity"].max()))
-        _band_legend(ax, extra)
+        _band_legend(ax, [*extra, *context], loc="upper left", outside=True)
         ax.set_title(title or "Where the outcome crosses the level")
     return fig
 
@@ -398,12 +596,18 @@ def responses(
     outcome: str,
     crossing: SweepCrossing | None = None,
     level: float | None = None,
+    limits: tuple[float, float] | None = None,
 ) -> Figure:
-    """The response of one outcome to each swept parameter: a panel per parameter."""
+    """The response of one outcome to each swept parameter: a panel per parameter. A share
+    (``limits`` given, e.g. 0–1) is drawn on its whole range, so that a share that is zero
+    everywhere shows as a line on the floor, not as a band filling the panel."""
+    from sim.results.outcomes import REGISTRY
+
     count = len(curves)
     with _context():
         fig, flat, columns = _panel_grid(count)
-        binary = outcome == "froze" or outcome.startswith("froze_")
+        entry = REGISTRY.by_name.get(outcome)
+        binary = entry is not None and entry.type == "bool"
         for index, (ax, (parameter, curve)) in enumerate(zip(flat, curves.items(), strict=False)):
             shown = curve.drop(columns=["low", "high"]) if binary else curve
             _band(ax, curve["x"], shown, index, label="mean over runs")
@@ -429,8 +633,10 @@ def responses(
                 )
             ax.set_xlabel(parameter_label(parameter))
             ax.set_title(parameter, fontsize="small")
+            if limits is not None:
+                ax.set_ylim(*limits)
             if index % columns == 0:
-                ax.set_ylabel(outcome_label(outcome))
+                ax.set_ylabel(textwrap.fill(outcome_label(outcome), 40))
         for ax in flat[count:]:
             ax.axis("off")
         _band_legend(flat[0], loc="best", middle=not binary)
@@ -452,26 +658,36 @@ def _panel_grid(count: int) -> tuple[Figure, list[Axes], int]:
     return fig, list(axes.flat), columns
 
 
-def member_responses(curves: Mapping[str, Mapping[str, pd.DataFrame]]) -> Figure:
-    """Each member's final alignment against each swept parameter (means only)."""
+def member_responses(
+    curves: Mapping[str, Mapping[str, pd.DataFrame]],
+    ylabel: str = "Final alignment (0 exit – 1 loyal)",
+    limits: tuple[float, float] | None = (0.0, 1.0),
+) -> Figure:
+    """A member outcome of each member against each swept parameter (means only)."""
     count = len(curves)
     with _context():
         fig, flat, _ = _panel_grid(count)
         for ax, (parameter, by_member) in zip(flat, curves.items(), strict=False):
             for index, (member, curve) in enumerate(by_member.items()):
                 ax.plot(curve["x"], curve["mean"], label=member, markersize=4, **style(index))
-            ax.set_ylim(0, 1)
+            if limits is not None:
+                ax.set_ylim(*limits)
             ax.set_xlabel(parameter_label(parameter))
             ax.set_title(parameter, fontsize="small")
-            ax.set_ylabel("Final alignment (0 exit – 1 loyal)")
+            ax.set_ylabel(textwrap.fill(ylabel, 40))
         for ax in flat[count:]:
             ax.axis("off")
         flat[0].legend(fontsize="small", loc="best")
     return fig
 
 
-def heatmaps(tables: Mapping[tuple[str, str], pd.DataFrame], outcome: str) -> Figure:
-    """Mean outcome over pairs of parameters, one panel per pair, on a shared colour scale."""
+def heatmaps(
+    tables: Mapping[tuple[str, str], pd.DataFrame],
+    outcome: str,
+    noise: Mapping[tuple[str, str], bool] | None = None,
+) -> Figure:
+    """Mean outcome over pairs of parameters, one panel per pair, on a shared colour scale;
+    panels whose cells differ by no more than chance (``noise``) hatched and titled so."""
     count = len(tables)
     columns = min(count, 3)
     rows = -(-count // columns)
@@ -504,6 +720,21 @@ def heatmaps(tables: Mapping[tuple[str, str], pd.DataFrame], outcome: str) -> Fi
             ax.set_xlabel(parameter_label(first))
             ax.set_ylabel(parameter_label(second))
             ax.grid(False)
+            if noise and noise.get((first, second)):
+                ax.add_patch(
+                    Rectangle(
+                        (0, 0),
+                        1,
+                        1,
+                        transform=ax.transAxes,
+                        facecolor="white",
+                        alpha=0.55,
+                        hatch="xx",
+                        edgecolor="0.4",
+                        linewidth=0,
+                    )
+                )
+                ax.set_title("noise: cells differ by chance only", fontsize="small")
         for ax in flat[count:]:
             ax.axis("off")
         if image is not None:
@@ -568,6 +799,110 @@ def morris_scatter(indices: pd.DataFrame, outcome: str) -> Figure:
         ax.set_xlabel(f"μ* (mean |elementary effect| on {outcome_label(outcome)})")
         ax.set_ylabel("σ (spread of the effects: interactions, non-linearity)")
         ax.legend(fontsize="small", loc="best")
+    return fig
+
+
+def sensitivity_matrix(table: pd.DataFrame, method: str) -> Figure:
+    """Which parameter moves which outcome: a cell per parameter (rows) and outcome
+    (columns), the total Sobol index ST, or Morris μ* as a share of the outcome's largest;
+    cells below what matters left blank (``table``: ``outcome``, ``parameter`` and the
+    indices, as :func:`sim.report.sweep.sensitivity_table`)."""
+    from sim.report.sweep import influence, negligible_influence
+
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    parameters = list(dict.fromkeys(table["parameter"]))
+    values = np.full((len(parameters), len(outcomes)), np.nan)
+    for column, outcome in enumerate(outcomes):
+        rows = table[table["outcome"] == outcome]
+        strength = influence(rows, method).to_numpy(np.float64)
+        shown = strength >= negligible_influence(str(outcome), method)
+        if method == "morris":
+            top = np.nanmax(strength) if np.isfinite(strength).any() else 1.0
+            strength = strength / top if top > 0 else strength
+        for row, parameter in enumerate(rows["parameter"]):
+            index = parameters.index(parameter)
+            if shown[row]:
+                values[index, column] = strength[row]
+    with _context():
+        fig, ax = plt.subplots(
+            figsize=(max(6.0, 0.55 * len(outcomes) + 4.5), 0.45 * len(parameters) + 2.8),
+            layout="constrained",
+        )
+        image = ax.imshow(np.clip(values, 0, 1), cmap="cividis_r", vmin=0, vmax=1, aspect="auto")
+        for row in range(len(parameters)):
+            for column in range(len(outcomes)):
+                value = values[row, column]
+                if np.isfinite(value):
+                    ax.text(
+                        column,
+                        row,
+                        f"{value:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if value > 0.5 else "black",
+                    )
+        ax.set_xticks(range(len(outcomes)), [str(o) for o in outcomes], rotation=60, ha="right")
+        ax.set_yticks(range(len(parameters)), parameters)
+        ax.grid(False)
+        label = "total Sobol index ST" if method == "sobol" else "μ* / largest μ* of the outcome"
+        fig.colorbar(image, ax=ax, label=label, shrink=0.8)
+        ax.set_title("Blank: below what matters (the parameter barely moves the outcome)")
+    return fig
+
+
+def prim_boxes(found: Any, outcome: str) -> Figure:
+    """A PRIM result (:class:`sim.discovery.Discovery`): the first box's peeling trajectory
+    (coverage against density, the chosen box circled) and every box's limits as shares of
+    the swept ranges."""
+    with _context():
+        fig, (left, right) = plt.subplots(
+            1, 2, figsize=(11, 4.2), layout="constrained", width_ratios=[1, 1.4]
+        )
+        path = found.boxes[0].trajectory
+        left.plot(path["coverage"], path["density"], color=style(0)["color"], marker="o", ms=3)
+        chosen = path[path["chosen"]]
+        left.plot(
+            chosen["coverage"],
+            chosen["density"],
+            marker="o",
+            markersize=14,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            linestyle="none",
+            label="chosen box",
+        )
+        left.axhline(found.base_rate, color="0.4", linestyle=":", label="share of all runs")
+        left.set_xlim(0, 1.02)
+        left.set_ylim(0, 1.02)
+        left.set_xlabel("Coverage (share of the runs with the outcome inside)")
+        left.set_ylabel("Density (share of the box's runs with the outcome)")
+        left.legend(fontsize="small", loc="lower left")
+        left.set_title("Peeling trajectory, box 1", fontsize="small")
+        labels: list[str] = []
+        row = 0
+        for number, box in enumerate(found.boxes, start=1):
+            look = style(number - 1)
+            for name, (low, high) in box.limits.items():
+                start, end = found.ranges[name]
+                width = end - start if end > start else 1.0
+                right.barh(
+                    row,
+                    (high - low) / width,
+                    left=(low - start) / width,
+                    color=look["color"],
+                    hatch=HATCHES[(number - 1) % len(HATCHES)] or None,
+                    edgecolor="0.2",
+                    height=0.6,
+                )
+                right.text(1.01, row, f"{low:.3g} – {high:.3g}", va="center", fontsize="small")
+                labels.append(f"box {number}: {name}")
+                row += 1
+        right.set_yticks(range(len(labels)), labels, fontsize="small")
+        right.set_ylim(len(labels) - 0.5, -0.5)
+        right.set_xlim(0, 1)
+        right.set_xlabel("Position within the swept range (0 = its low end, 1 = its high end)")
+        right.set_title(f"Limits of each box: {outcome}", fontsize="small")
     return fig
 
 
@@ -711,6 +1046,11 @@ def plot_members(
             ax.set_ylabel("Alignment (0 exit – 1 loyal)")
             ax.tick_params(labelbottom=True)
             _concise_dates(ax)
+        if len(bands):
+            # half a month either side, so that an event of the first or last month (marked
+            # mid-month) stands clear of the panel's edge
+            first, last = pd.Timestamp(bands["date"].min()), pd.Timestamp(bands["date"].max())
+            flat[0].set_xlim(first - pd.Timedelta(days=31), last + pd.Timedelta(days=16))
         legend_ax = flat[len(schema.MEMBERS)]
         legend_ax.axis("off")
         handles = [

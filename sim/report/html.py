@@ -19,7 +19,7 @@ h3 { font-size: 1.05rem; margin-bottom: 0.3rem; }
 p.subtitle { color: #444; margin-top: 0; }
 .warning { border: 3px double #000; background: #eee; padding: 0.6rem 1rem; font-weight: bold; }
 figure { margin: 1.5rem 0; page-break-inside: avoid; break-inside: avoid; }
-figure img { max-width: 100%; height: auto; border: 1px solid #ccc; }
+figure img { width: 100%; height: auto; border: 1px solid #ccc; }
 figcaption { font-size: 0.92rem; color: #222; margin-top: 0.4rem; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem 0; }
 th, td { border: 1px solid #999; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }

@@ -1,10 +1,12 @@
-"""The words reports are written in: outcomes, months, changes, counts, and the paragraph that
-says how to read an interval.
+"""The words reports are written in: outcomes, months, changes, counts, what an interval
+covers, whether a difference matters, and the paragraph that says how to read an interval.
 
 >>> month_words("2023-12")
 'December 2023'
 >>> mean_words("froze"), mean_words("final_cohesion")
 ('share of runs in which a member froze', 'mean final cohesion')
+>>> covers_words("draws")
+'over the random draws (seeds) of the replicates'
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Final
 
 from sim.results.outcomes import REGISTRY
 from sim.results.run import event_month
+from sim.stats import COVERS, DRAWS, DRAWS_AND_PARAMETERS, PARAMETERS
+from sim.stats import verdict as verdict  # worded here: re-exported for the reports
 
 
 def outcome_label(column: str) -> str:
@@ -85,3 +89,26 @@ TIMELINE_KINDS: Final[dict[str, str]] = {
     "drill_cancelled": "joint drill cancelled",
     "participation_frozen": "participation frozen",
 }
+
+
+# --- what an interval covers, and whether a difference matters --------------------------------
+
+#: What an interval covers (the ``covers`` of a table or an estimate), in words.
+COVERS_WORDS: Final = {
+    DRAWS: "over the random draws (seeds) of the replicates",
+    PARAMETERS: "over the uncertainty of the parameters",
+    DRAWS_AND_PARAMETERS: "over the random draws and the uncertainty of the parameters",
+}
+assert set(COVERS_WORDS) == set(COVERS)
+
+
+def covers_words(covers: str) -> str:
+    """What an interval covers, in words (an unknown value is named as it stands)."""
+    return COVERS_WORDS.get(covers, f"over {covers}")
+
+
+def matters_words(negligible: float, unit: str) -> str:
+    """The size that matters, for a sentence: "0.01 on a 0–1 scale", "0.1 per run"."""
+    if unit in ("0–1", "index 0–1", "0 exit – 1 loyal"):
+        return f"{negligible:g} on a 0–1 scale"
+    return f"{negligible:g} ({unit})" if unit else f"{negligible:g}"

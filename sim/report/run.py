@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.report.document import (
     Report,
+    ReportError,
     Section,
     TableItem,
     figure,
@@ -32,7 +33,7 @@ from sim.results.outcomes import REGISTRY, SUMMARY
 from sim.results.replicates import FREEZE
 from sim.results.run import RunFolder, event_month
 from sim.scenario import schema
-from sim.stats import Estimate, describe, estimate
+from sim.stats import DRAWS, Estimate, describe, estimate
 
 # --- the data behind the figures -------------------------------------------------------------
 
@@ -122,6 +123,57 @@ def event_marks(events: pd.DataFrame, replicates: int) -> pd.DataFrame:
     marks["share"] = marks["replicate"] / replicates
     marks["date"] = pd.to_datetime(marks["month"] + "-15", format="%Y-%m-%d")
     return marks[columns].reset_index(drop=True)
+
+
+#: The central shares of replicates a fan chart shades, widest first.
+FAN_LEVELS: Final = (0.95, 0.8, 0.5)
+
+
+def fan(
+    rows: pd.DataFrame,
+    column: str,
+    by: Sequence[str] = (),
+    levels: Sequence[float] = FAN_LEVELS,
+    covers: str = DRAWS,
+) -> pd.DataFrame:
+    """A fan chart's bands: per step (and ``by`` group), the central ``level`` share of the
+    values of ``column`` over ``rows`` (e.g. replicates), for each level, and the median.
+
+    Columns: ``by``..., ``step``, ``date`` (timestamp), ``level``, ``low``, ``high`` (the
+    ``(1 − level)/2`` and ``(1 + level)/2`` quantiles), ``median``, ``covers`` (what the spread
+    is over: the replicates' random draws here; bands over parameters drawn from a posterior
+    would carry ``"parameters"``, and a chart draws each kind apart).
+    """
+    keys = [*by, "step", "date"]
+    grouped = rows.groupby(keys, sort=True)[column]
+    median = grouped.median()
+    parts = []
+    for level in levels:
+        part = pd.DataFrame(
+            {
+                "low": grouped.quantile((1 - level) / 2),
+                "high": grouped.quantile((1 + level) / 2),
+                "median": median,
+            }
+        ).reset_index()
+        part.insert(len(keys), "level", float(level))
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    table["covers"] = covers
+    table["date"] = _dates(table["date"])
+    return table.sort_values([*by, "level", "step"], ascending=True).reset_index(drop=True)
+
+
+def fan_panels(timeseries: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The run report's fan chart: cohesion, then each member's alignment, over the
+    replicates' random draws."""
+    panels = {"Cohesion of the alliance": fan(alliance_rows(timeseries), "cohesion")}
+    members = fan(timeseries, "alignment", by=["member"])
+    for name in schema.MEMBERS:
+        part = members[members["member"] == name].drop(columns="member")
+        if len(part):
+            panels[f"Alignment of {name}"] = part.reset_index(drop=True)
+    return panels
 
 
 def _dates(labels: pd.Series) -> pd.Series:
@@ -345,8 +397,9 @@ def scenario_events(events: pd.DataFrame) -> pd.DataFrame:
 # --- the report ----------------------------------------------------------------------------
 
 
-def run_report(data: RunFolder) -> Report:
-    """The report of a ``csto run`` folder."""
+def run_report(data: RunFolder, replicate: int | None = None) -> Report:
+    """The report of a ``csto run`` folder; its story is that of ``replicate`` (default: the
+    most typical, :func:`sim.report.story.typical_replicate`)."""
     from sim.report import figures  # matplotlib is slow to import: only when drawing
 
     manifest = data.manifest
@@ -401,6 +454,16 @@ def run_report(data: RunFolder) -> Report:
         "transit, security and economic ties) erodes slowly as hedging members build other "
         "options. Lines are means over replicates; shading is the 95% interval of the mean.",
     )
+    fans = figure(
+        "fan",
+        "Fan chart: how far single histories spread",
+        figures.fan_chart(fan_panels(data.timeseries)),
+        "Each panel shades the central 50%, 80% and 95% of replicates month by month (darker "
+        "is nearer the middle), around their median (the line): how differently single "
+        "histories of the same scenario turn out. The bands are over the random draws of the "
+        "replicates (their seeds) with the parameters fixed; they say nothing about how "
+        "uncertain the parameters are.",
+    )
     table = event_timeline(data.events, replicates)
     timeline = figure(
         "timeline",
@@ -416,8 +479,9 @@ def run_report(data: RunFolder) -> Report:
         "figures",
         "What happened, month by month",
         paragraphs=[INTERVALS_TEXT],
-        figures=[cohesion, members, trust, timeline],
+        figures=[cohesion, fans, members, trust, timeline],
     )
+    story_section = _story_section(data, replicate)
     tables = Section(
         "tables",
         "Tables",
@@ -447,8 +511,45 @@ def run_report(data: RunFolder) -> Report:
         kind="run",
         title=f"Report: {name}",
         subtitle=_subtitle(manifest, replicates),
-        sections=[summary_section, figures_section, tables],
+        sections=[summary_section, figures_section, story_section, tables],
         provenance=provenance(manifest, data.path),
+    )
+
+
+def _story_section(data: RunFolder, replicate: int | None) -> Section:
+    """One replicate's story (:mod:`sim.report.story`)."""
+    from sim.report.story import driver_columns, story, typical_replicate
+
+    typical = typical_replicate(data.timeseries)
+    chosen = typical if replicate is None else replicate
+    try:
+        told = story(data.timeseries, data.events, chosen, data.start)
+    except ValueError as error:
+        raise ReportError(f"--replicate: {error}") from None
+    seed = data.summary.loc[data.summary["replicate"] == chosen, "seed"]
+    why = (
+        "the most typical one: its cohesion path lies closest to the mean over replicates"
+        if chosen == typical
+        else f"as asked (the most typical is replicate {typical})"
+    )
+    paragraphs = [
+        f"Replicate {chosen}" + (f" (seed {int(seed.iloc[0])})" if len(seed) else "") + f", {why}"
+        ", month by month: what happened, from the event log's explanations, and how the "
+        "members concerned and the alliance's cohesion moved (values at the end of the month "
+        "against its start; other values are named when they moved by 0.05 or more). "
+        "csto report --replicate N tells another replicate's story."
+    ]
+    if not driver_columns(data.timeseries):
+        paragraphs.append(
+            "This folder's time series records no drivers (columns driver_…, how much each "
+            "motive pushed or pulled a member's alignment); where it does, the story names the "
+            "strongest behind each member's move."
+        )
+    return Section(
+        "story",
+        f"One replicate's story: replicate {chosen}",
+        paragraphs=paragraphs,
+        items=list(told["text"]) or ["Nothing happened worth telling in this replicate."],
     )
 
 

@@ -8,6 +8,7 @@ The data functions (:func:`response`, :func:`heatmap`, :func:`sweep_crossing`,
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.discovery import Box, Discovery, prim
 from sim.report.document import (
     Report,
     ReportError,
@@ -28,7 +30,7 @@ from sim.report.document import (
     scenario_name,
 )
 from sim.report.prose import INTERVALS_TEXT, mean_words, outcome_label
-from sim.results.outcomes import REGISTRY, SWEEP_REPORT
+from sim.results.outcomes import REGISTRY, SWEEP_REPORT, Outcome, member_families
 from sim.results.sweep import SweepFolder, sweep_definition, sweep_setting
 from sim.results.threshold import last_crossing
 from sim.scenario import schema
@@ -38,6 +40,18 @@ FloatArray = npt.NDArray[np.float64]
 
 #: The outcomes a sweep report shows, in order (those present in the runs).
 SWEEP_OUTCOMES: Final = REGISTRY.names(SWEEP_REPORT)
+
+#: A total Sobol index (a share of variance) below this, or a Morris μ* below the outcome's
+#: size that matters, means the parameter barely moves the outcome over its swept range.
+NEGLIGIBLE_INDEX: Final = 0.01
+
+#: A heatmap panel whose cells differ by no more than chance (one-way analysis of variance of
+#: the design points' means across its cells, p at or above this divided by the number of
+#: panels: Bonferroni) is labelled noise.
+HEATMAP_SIGNIFICANCE: Final = 0.05
+
+#: Fewest design points per heatmap cell, on average, for a panel not to be called too thin.
+HEATMAP_POINTS_PER_CELL: Final = 10
 
 
 #: The outcome and level whose crossing is marked where capacity was swept.
@@ -226,7 +240,29 @@ def sensitivity(
     if np.isnan(means).any():
         missing = int(np.isnan(means).sum())
         raise ValueError(f"{missing} design points have no successful run")
-    options = dict(settings or {})
+    if np.ptp(means) == 0.0:
+        raise ConstantOutcome(
+            f"did not vary ({means[0]:g} at every design point), so it has no indices"
+        )
+    with warnings.catch_warnings():
+        # SALib divides by the spread of bootstrap resamples, which can be zero for an outcome
+        # that is the same at most points: its indices are then NaN, shown as "–", not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _salib_indices(method, problem, design, means, dict(settings or {}), seed)
+
+
+class ConstantOutcome(ValueError):
+    """An outcome that does not vary over the design points: it has no sensitivity indices."""
+
+
+def _salib_indices(
+    method: str,
+    problem: Mapping[str, Any],
+    design: pd.DataFrame,
+    means: FloatArray,
+    options: dict[str, Any],
+    seed: int,
+) -> pd.DataFrame:
     names = list(problem["names"])
     salib_problem = {key: value for key, value in problem.items()}
     if method == "sobol":
@@ -292,12 +328,260 @@ def failure_counts(runs: pd.DataFrame) -> pd.DataFrame:
     return counts.rename("runs").reset_index()
 
 
+# --- what a sweep report shows -------------------------------------------------------------
+
+
+def report_outcomes(columns: Sequence[str]) -> list[Outcome]:
+    """The outcomes a sweep report shows: the registry's ``sweep report`` group, those the runs
+    hold or can derive, in registry order (member outcomes included)."""
+    present = {entry.name for entry in REGISTRY.averageable(columns)}
+    return [entry for entry in REGISTRY.group(SWEEP_REPORT) if entry.name in present]
+
+
+def focus_outcome(columns: Sequence[str], outcome: str | None) -> Outcome | None:
+    """The outcome a sweep report is about (``--outcome``, any spelling): one whose mean means
+    something and that the runs hold or can derive; None if not chosen."""
+    if outcome is None:
+        return None
+    among = REGISTRY.averageable(columns)
+    return REGISTRY.get(outcome, among=among, what="outcomes of this sweep")
+
+
+def independent_points(
+    design: str, points: int, parameters: int, settings: Mapping[str, Any] | None = None
+) -> npt.NDArray[np.bool_]:
+    """The design points that sample parameter space independently of one another: every
+    point of a grid or a Latin hypercube; of a Saltelli (Sobol) design only its base samples A
+    and B (the other rows change one parameter of A each, so that binning them by two
+    parameters mixes in the others); of a Morris design the first point of each trajectory."""
+    index = np.arange(points)
+    options = dict(settings or {})
+    if design == "sobol":
+        second = bool(options.get("calc_second_order", options.get("second_order", False)))
+        block = 2 * parameters + 2 if second else parameters + 2
+        if points % block:
+            return np.ones(points, dtype=bool)
+        chosen: npt.NDArray[np.bool_] = (index % block == 0) | (index % block == block - 1)
+        return chosen
+    if design == "morris":
+        block = parameters + 1
+        if points % block:
+            return np.ones(points, dtype=bool)
+        first: npt.NDArray[np.bool_] = index % block == 0
+        return first
+    return np.ones(points, dtype=bool)
+
+
+@dataclass(frozen=True)
+class HeatmapPanel:
+    """The mean outcome over a pair of parameters, and whether its cells differ by more than
+    chance."""
+
+    first: str
+    second: str
+    table: pd.DataFrame
+    """Mean of the design points' means per cell: rows the second's bins, columns the
+    first's."""
+    points: int
+    cells: int
+    p_value: float
+    """One-way analysis of variance of the points' means across the cells."""
+    noise: bool
+    """True if the cells differ by no more than chance (see :data:`HEATMAP_SIGNIFICANCE`)."""
+
+    @property
+    def points_per_cell(self) -> float:
+        return self.points / self.cells if self.cells else 0.0
+
+
+def heatmap_bins(points: int) -> int:
+    """Bins per parameter for heatmaps over ``points`` independent points: about
+    :data:`HEATMAP_POINTS_PER_CELL` points a cell, between 3 and 8 bins."""
+    return int(min(8, max(3, np.sqrt(points / HEATMAP_POINTS_PER_CELL))))
+
+
+def pair_heatmaps(
+    point_table: pd.DataFrame,
+    pairs: Sequence[tuple[str, str]],
+    outcome: str,
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+) -> list[HeatmapPanel]:
+    """A :class:`HeatmapPanel` per pair over ``point_table`` (one row per independent design
+    point: its parameters and its mean ``outcome`` over replicates); a panel is noise when the
+    analysis of variance finds its cells no more different than chance, at
+    :data:`HEATMAP_SIGNIFICANCE` divided by the number of pairs."""
+    from scipy import stats
+
+    bins = heatmap_bins(len(point_table))
+    limits = bounds or {}
+    panels = []
+    for first, second in pairs:
+        frame = pd.DataFrame(
+            {
+                "x": parameter_bins(point_table[first], *limits.get(first, (None, None)), bins),
+                "y": parameter_bins(point_table[second], *limits.get(second, (None, None)), bins),
+                "value": point_table[outcome].astype(np.float64),
+            }
+        ).dropna()
+        groups = [group.to_numpy() for _, group in frame.groupby(["x", "y"])["value"]]
+        varied = [group for group in groups if len(group)]
+        p_value = 1.0
+        if len(varied) > 1 and len(frame) > len(varied):
+            spread = np.concatenate(varied)
+            if np.ptp(spread) > 0:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    result = stats.f_oneway(*varied)
+                p_value = float(result.pvalue) if np.isfinite(result.pvalue) else 1.0
+        table = frame.groupby(["y", "x"], sort=True)["value"].mean().unstack("x").sort_index()
+        panels.append(
+            HeatmapPanel(
+                first,
+                second,
+                table,
+                points=len(frame),
+                cells=len(varied),
+                p_value=p_value,
+                noise=p_value >= HEATMAP_SIGNIFICANCE / max(len(pairs), 1),
+            )
+        )
+    return panels
+
+
+def point_table(
+    runs: pd.DataFrame, design: pd.DataFrame, outcomes: Sequence[str], chosen: npt.ArrayLike
+) -> pd.DataFrame:
+    """One row per chosen design point: its parameters and the mean of each outcome over its
+    successful replicates."""
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    means = ok.groupby("point", sort=True)[list(outcomes)].mean()
+    points = design.set_index("point")
+    table = points.join(means, how="inner")
+    keep = np.asarray(chosen, dtype=bool)
+    selected: pd.DataFrame = table[keep[table.index.to_numpy()]]
+    return selected
+
+
+def sensitivity_table(
+    method: str,
+    problem: Mapping[str, Any],
+    design: pd.DataFrame,
+    runs: pd.DataFrame,
+    outcomes: Sequence[str],
+    settings: Mapping[str, Any] | None = None,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Sensitivity indices (:func:`sensitivity`) of every outcome, one table with ``outcome``
+    first, and why each outcome without indices has none (``{outcome: reason}``)."""
+    parts = []
+    missing: dict[str, str] = {}
+    for outcome in outcomes:
+        means = point_means(runs, outcome, len(design))
+        try:
+            indices = sensitivity(method, problem, design, means, settings=settings, seed=seed)
+        except ConstantOutcome as error:
+            missing[outcome] = str(error)
+            continue
+        except (ValueError, ZeroDivisionError, IndexError, KeyError) as error:
+            missing[outcome] = f"not computed ({error})"
+            continue
+        parts.append(indices.assign(outcome=outcome))
+    if not parts:
+        return pd.DataFrame(columns=["outcome", "parameter"]), missing
+    table = pd.concat(parts, ignore_index=True)
+    return table[["outcome", *(c for c in table.columns if c != "outcome")]], missing
+
+
+def influence(table: pd.DataFrame, method: str) -> pd.Series:
+    """How much each row's parameter moves its outcome: the total Sobol index ST, or Morris
+    μ*."""
+    column = "ST" if method == "sobol" else "mu_star"
+    values: pd.Series = table[column].astype(np.float64)
+    return values
+
+
+def negligible_influence(outcome: str, method: str) -> float:
+    """Below this influence (:func:`influence`) a parameter barely moves ``outcome``: a total
+    index of :data:`NEGLIGIBLE_INDEX`, or μ* below the outcome's size that matters."""
+    if method == "sobol":
+        return NEGLIGIBLE_INDEX
+    entry = REGISTRY.by_name.get(outcome)
+    return entry.negligible if entry is not None else 0.0
+
+
+def _own(parameter: str, member: str | None) -> bool:
+    return member is not None and member in parameter.split(".")
+
+
+def sensitivity_sentences(table: pd.DataFrame, method: str) -> list[str]:
+    """Per outcome: the parameters that move it (largest first, with their index and its
+    interval) and those that barely do — a member's own parameters named as such."""
+    sentences = []
+    name = "total index" if method == "sobol" else "μ*"
+    conf = "ST_conf" if method == "sobol" else "mu_star_conf"
+    for outcome, rows in table.groupby("outcome", sort=False):
+        entry = REGISTRY.by_name.get(str(outcome))
+        member = entry.member if entry is not None else None
+        limit = negligible_influence(str(outcome), method)
+        values = influence(rows, method)
+        order = values.sort_values(ascending=False, na_position="last").index
+        strong = [i for i in order if np.isfinite(values[i]) and values[i] >= limit]
+        weak = [i for i in order if not (np.isfinite(values[i]) and values[i] >= limit)]
+        label = entry.label if entry is not None else str(outcome)
+        label = label[:1].upper() + label[1:]
+        parameters = rows["parameter"].astype(str)
+        spread = rows[conf].astype(np.float64)
+        parts = [f"{parameters[i]} ({name} {values[i]:.2f} ± {spread[i]:.2f})" for i in strong[:4]]
+        text = (
+            f"{label}: moved most by " + ", ".join(parts)
+            if parts
+            else f"{label}: no swept parameter moves it noticeably"
+        )
+        if weak:
+            own = [
+                str(rows.at[i, "parameter"])
+                for i in weak
+                if _own(str(rows.at[i, "parameter"]), member)
+            ]
+            others = [
+                str(rows.at[i, "parameter"])
+                for i in weak
+                if str(rows.at[i, "parameter"]) not in own
+            ]
+            bound = f"{name} below {limit:g}"
+            if own:
+                text += (
+                    f"; the parameters about {member} ({', '.join(own)}) have {bound}: over "
+                    "their swept ranges they barely move it"
+                )
+                if others:
+                    text += f", and neither does {', '.join(others)}"
+            else:
+                text += f"; {', '.join(others)} have {bound}: over their swept ranges they "
+                text += "barely move it"
+        sentences.append(text + ".")
+    return sentences
+
+
+def fixes_capacity_shape(manifest: Mapping[str, Any]) -> bool:
+    """True if the sweep holds Russia's capacity constant (it fixes the capacity shape to
+    ``constant``), so that a swept initial capacity is the capacity of every month."""
+    definition = manifest.get("definition")
+    fixed = definition.get("fixed") if isinstance(definition, dict) else None
+    if not isinstance(fixed, dict):
+        fixed = sweep_setting(dict(manifest), "fixed", {}) or {}
+    return bool(isinstance(fixed, dict) and fixed.get("russia.capacity.shape") == "constant")
+
+
 # --- the report ----------------------------------------------------------------------------
 
 
-def sweep_report(data: SweepFolder) -> Report:
-    """The report of a ``csto sweep`` folder: responses, heatmaps, critical capacity,
-    sensitivity indices and failed runs; marked incomplete if runs are missing."""
+def sweep_report(data: SweepFolder, outcome: str | None = None) -> Report:
+    """The report of a ``csto sweep`` folder: responses of every reported outcome (each
+    member's included), heatmaps (marked where they are noise), the critical capacity,
+    sensitivity indices per outcome, scenario discovery for binary outcomes, failed runs;
+    marked incomplete if runs are missing. ``outcome`` (any registry outcome the runs hold)
+    is the one the heatmaps, the sensitivity figure and scenario discovery are about."""
     from sim.report import figures  # matplotlib is slow to import: only when drawing
 
     manifest = data.manifest
@@ -313,6 +597,10 @@ def sweep_report(data: SweepFolder) -> Report:
             f"{data.path / 'runs'}: no swept parameter columns "
             f"(expected {', '.join(data.parameters) or 'one column per swept path'})"
         )
+    try:
+        focus = focus_outcome(list(runs.columns), outcome)
+    except ValueError as error:
+        raise ReportError(f"--outcome: {error}") from None
     bounds = _bounds(manifest, runs, parameters)
     ok = runs[runs["status"] == "ok"]
     failed = len(runs) - len(ok)
@@ -320,14 +608,19 @@ def sweep_report(data: SweepFolder) -> Report:
     if isinstance(sweep_setting(manifest, "design"), dict):
         design = str(sweep_setting(manifest, "design").get("name", "grid"))
     replicates = sweep_setting(manifest, "replicates", "?")
-    warnings = []
+    warnings_list = []
     if not data.complete:
-        warnings.append(
+        warnings_list.append(
             f"Incomplete sweep: {data.missing} of {data.expected} runs are missing "
             f"({data.present} present). Responses and heatmaps use the runs present; "
             "sensitivity indices need every design point."
         )
-    outcomes = [o for o in SWEEP_OUTCOMES if o in ok.columns]
+    shown = report_outcomes(list(ok.columns))
+    if focus is not None and focus not in shown:
+        shown.insert(0, focus)
+    alliance = [entry.name for entry in shown if entry.member is None]
+    families = member_families(entry for entry in shown if entry.member is not None)
+    lead = focus.name if focus is not None else (alliance[0] if alliance else shown[0].name)
     sentences = [
         f"Sweep of {name}: {len(parameters)} parameter(s) varied by a {design} design, "
         f"{len(data.design)} design points × {replicates} replicates = {data.expected} runs; "
@@ -335,11 +628,11 @@ def sweep_report(data: SweepFolder) -> Report:
         + (f", {data.missing} missing." if data.missing else ".")
     ]
     curves = {
-        outcome: {
-            parameter: response(ok, parameter, outcome, *bounds[parameter])
+        column: {
+            parameter: response(ok, parameter, column, *bounds[parameter])
             for parameter in parameters
         }
-        for outcome in outcomes
+        for column in [*alliance, *(c for names in families.values() for c in names)]
     }
     crossing = None
     capacity = next((p for p in parameters if p in CAPACITY_PATHS), None)
@@ -347,83 +640,138 @@ def sweep_report(data: SweepFolder) -> Report:
         crossing = sweep_crossing(
             curves[CRITICAL_OUTCOME][capacity], capacity, CRITICAL_OUTCOME, CRITICAL_LEVEL
         )
-        sentences.append(_crossing_sentence(crossing))
+        sentences.append(_crossing_sentence(crossing, fixes_capacity_shape(manifest)))
     for parameter in parameters:
-        curve = curves[outcomes[0]][parameter] if outcomes else None
+        curve = curves[lead][parameter] if lead in curves else None
         if curve is not None and len(curve) > 1:
             first, last = curve.iloc[0], curve.iloc[-1]
             sentences.append(
                 f"As {parameter} goes from {first['x']:.3g} to {last['x']:.3g}, mean "
-                f"{outcome_label(outcomes[0])} goes from {first['mean']:.2f} to "
+                f"{outcome_label(lead)} goes from {first['mean']:.2f} to "
                 f"{last['mean']:.2f} (averaged over the other parameters)."
             )
     figure_items = []
-    for outcome in outcomes:
+    for column in alliance:
+        entry = REGISTRY.by_name[column]
+        never = entry.type == "bool" and not ok[column].astype(bool).any()
         figure_items.append(
             figure(
-                f"response-{outcome}",
-                f"Response of {outcome_label(outcome)}",
+                f"response-{column}",
+                f"Response of {outcome_label(column)}",
                 figures.responses(
-                    curves[outcome],
-                    outcome,
-                    crossing if outcome == CRITICAL_OUTCOME else None,
-                    CRITICAL_LEVEL if outcome == CRITICAL_OUTCOME and crossing else None,
+                    curves[column],
+                    column,
+                    crossing if column == CRITICAL_OUTCOME else None,
+                    CRITICAL_LEVEL if column == CRITICAL_OUTCOME and crossing else None,
+                    limits=entry.bounds if entry.type == "bool" else None,
                 ),
                 "One panel per swept parameter: the mean outcome over all successful runs at "
                 "each level of the parameter (or in each of its bins, for sampled designs), "
-                "averaged over the other parameters, with the 95% interval of the mean "
-                "(shaded) and the middle 95% of runs (dashed)."
+                "averaged over the other parameters, with the 95% interval of the mean over "
+                "the runs (shaded) and the middle 95% of runs (dashed)."
+                + (" It never happened in any run." if never else "")
                 + (
                     " The vertical line marks where mean final cohesion crosses "
                     f"{CRITICAL_LEVEL:g} as capacity varies; the hatched span is where the "
                     "band of the mean crosses it."
-                    if outcome == CRITICAL_OUTCOME and crossing and crossing.critical
+                    if column == CRITICAL_OUTCOME and crossing and crossing.critical
                     else ""
                 ),
             )
         )
-    members = [f"final_alignment_{m}" for m in schema.MEMBERS if f"final_alignment_{m}" in ok]
-    if members:
+    for family, columns in families.items():
         by_parameter = {
             parameter: {
-                column.removeprefix("final_alignment_"): response(
-                    ok, parameter, column, *bounds[parameter]
-                )
-                for column in members
+                str(REGISTRY.by_name[column].member): curves[column][parameter]
+                for column in columns
             }
             for parameter in parameters
         }
+        example = REGISTRY.by_name[columns[0]]
+        words = example.label.replace(str(example.member), "each member")
         figure_items.append(
             figure(
-                "response-members",
-                "Members' final alignment against each parameter",
-                figures.member_responses(by_parameter),
-                "Mean final alignment of each member (1 loyal, 0.5 hedging, 0 exit) at each "
-                "level or bin of each swept parameter, averaged over the other parameters.",
+                "response-members" if family == "final_alignment" else f"response-members-{family}",
+                f"{words[:1].upper()}{words[1:]} against each parameter",
+                figures.member_responses(
+                    by_parameter,
+                    ylabel=f"{example.label.replace(str(example.member), '').strip()} "
+                    f"({example.unit})".replace(" of (", " ("),
+                    limits=example.bounds if np.isfinite(example.bounds[1]) else None,
+                ),
+                f"Mean {words} ({example.unit}) at each level or bin of each swept parameter, "
+                "averaged over the other parameters; one line per member.",
             )
         )
-    if len(parameters) >= 2 and outcomes:
-        shown = parameters[:HEATMAP_PARAMETERS]
-        tables = {
-            (first, second): heatmap(ok, first, second, outcomes[0], bounds)
-            for first, second in combinations(shown, 2)
-        }
+    heat_outcome = lead if lead in ok.columns else (alliance[0] if alliance else None)
+    if len(parameters) >= 2 and heat_outcome is not None:
+        chosen = independent_points(
+            design,
+            len(data.design),
+            len(parameters),
+            sweep_setting(manifest, "settings", {}) or {},
+        )
+        points = point_table(ok, data.design, [heat_outcome], chosen)
+        ranked = sorted(
+            parameters,
+            key=lambda p: (
+                -float(np.ptp(curves[heat_outcome][p]["mean"])) if heat_outcome in curves else 0.0
+            ),
+        )
+        paired = [p for p in parameters if p in ranked[:HEATMAP_PARAMETERS]]
+        pairs = list(combinations(paired, 2))
+        panels = pair_heatmaps(points, pairs, heat_outcome, bounds)
+        noisy = [panel for panel in panels if panel.noise]
+        thin = panels[0].points_per_cell < HEATMAP_POINTS_PER_CELL if panels else False
         figure_items.append(
             figure(
                 "heatmaps",
-                f"Mean {outcome_label(outcomes[0])} over pairs of parameters",
-                figures.heatmaps(tables, outcomes[0]),
-                "Each cell is the mean outcome of the runs whose two parameters fall in it "
-                "(averaged over the others); lighter is higher (cividis scale, readable in "
-                "greyscale). Interactions show as cells that do not follow the rows' and "
-                "columns' trends; blank cells had no run."
+                f"Mean {outcome_label(heat_outcome)} over pairs of parameters",
+                figures.heatmaps(
+                    {(panel.first, panel.second): panel.table for panel in panels},
+                    heat_outcome,
+                    noise={(panel.first, panel.second): panel.noise for panel in panels},
+                ),
+                "Each cell is the mean outcome of the design points whose two parameters fall "
+                "in it (averaged over the others); lighter is higher (cividis scale, readable "
+                f"in greyscale). {len(points)} design points"
                 + (
-                    f" Only the first {HEATMAP_PARAMETERS} parameters are paired."
+                    " (the base samples of the design: the others vary one parameter at a "
+                    "time and would mix the others into the cells)"
+                    if len(points) < len(data.design)
+                    else ""
+                )
+                + f", {panels[0].points_per_cell:.0f} to a cell on average. "
+                + (
+                    f"{len(noisy)} of {len(panels)} panels are hatched and marked 'noise': their "
+                    "cells differ by no more than chance (analysis of variance, p ≥ "
+                    f"{HEATMAP_SIGNIFICANCE:g}/{len(panels)}), so their pattern says nothing "
+                    "about these two parameters. "
+                    if noisy
+                    else "Every panel's cells differ by more than chance. "
+                )
+                + (
+                    "Too few points per cell for a reliable pattern: read the panels as rough. "
+                    if thin
+                    else ""
+                )
+                + "Blank cells had no point."
+                + (
+                    f" Only the {HEATMAP_PARAMETERS} parameters whose response moves the outcome "
+                    "most are paired."
                     if len(parameters) > HEATMAP_PARAMETERS
                     else ""
                 ),
             )
         )
+        if noisy:
+            sentences.append(
+                f"{len(noisy)} of {len(panels)} heatmap panels of {outcome_label(heat_outcome)} "
+                "show only noise (cells no more different than chance): "
+                + "; ".join(f"{panel.first} × {panel.second}" for panel in noisy[:4])
+                + (" …" if len(noisy) > 4 else "")
+                + "."
+            )
     sections = [
         Section("summary", "Summary", items=sentences),
         Section(
@@ -437,9 +785,19 @@ def sweep_report(data: SweepFolder) -> Report:
             figures=figure_items,
         ),
     ]
-    sensitivity_section = _sensitivity_section(data, runs, design, outcomes)
+    report_columns = [entry.name for entry in shown]
+    sensitivity_section = _sensitivity_section(data, runs, design, report_columns, lead)
     if sensitivity_section is not None:
         sections.append(sensitivity_section)
+        lead_words = REGISTRY.by_name[lead].label if lead in REGISTRY else lead
+        sentences += [
+            item
+            for item in sensitivity_section.items
+            if item.lower().startswith(lead_words.lower()) or "parameters about" in item
+        ]
+    discovery = discovery_section(ok, parameters, shown, focus)
+    if discovery is not None:
+        sections.append(discovery)
     tables_section = Section("tables", "Tables")
     if failed:
         tables_section.tables.append(
@@ -468,8 +826,149 @@ def sweep_report(data: SweepFolder) -> Report:
         f"{data.expected} runs",
         sections=sections,
         provenance=provenance(manifest, data.path),
-        warnings=warnings,
+        warnings=warnings_list,
     )
+
+
+# --- scenario discovery ----------------------------------------------------------------------
+
+
+#: Most binary outcomes a report looks for boxes of (unless ``--outcome`` names one).
+DISCOVERY_OUTCOMES: Final = 3
+
+
+def discovery_outcomes(
+    ok: pd.DataFrame, shown: Sequence[Outcome], focus: Outcome | None
+) -> list[Outcome]:
+    """The yes/no outcomes to look for boxes of: ``focus`` if it is one, else the reported
+    ones that happened in some runs but not all (at most :data:`DISCOVERY_OUTCOMES`)."""
+    if focus is not None and focus.type == "bool":
+        return [focus]
+    chosen = []
+    for entry in shown:
+        if entry.type != "bool" or entry.name not in ok:
+            continue
+        share = float(ok[entry.name].astype(bool).mean())
+        if 0.0 < share < 1.0:
+            chosen.append(entry)
+    return chosen[:DISCOVERY_OUTCOMES]
+
+
+def limit_words(parameter: str, low: float, high: float, span: tuple[float, float]) -> str:
+    """A box's limits on one parameter in words: "at least", "at most", "between"."""
+    spec = schema.leaf(parameter)
+    meaning = f"{spec.meaning} ({parameter})" if spec is not None else parameter
+    if low > span[0] and high < span[1]:
+        return f"{meaning} between {low:.3g} and {high:.3g}"
+    if low > span[0]:
+        return f"{meaning} at least {low:.3g}"
+    return f"{meaning} at most {high:.3g}"
+
+
+def box_sentence(number: int, box: Box, found: Discovery, outcome: Outcome) -> str:
+    """One box in words: where it is, how much of the outcome it covers and how dense it is."""
+    what = outcome.label.removeprefix("share of runs in which ")
+    where = "; ".join(
+        limit_words(name, low, high, found.ranges[name]) for name, (low, high) in box.limits.items()
+    )
+    return (
+        f"Box {number} ({box.mass:.0%} of the runs): where {where or 'anywhere'}. In "
+        f"{box.density:.0%} of its runs {what} (density; {found.base_rate:.0%} of all runs), and "
+        f"it holds {box.coverage:.0%} of all runs in which {what} (coverage)."
+    )
+
+
+def discovery_table(found: Discovery) -> pd.DataFrame:
+    """The boxes as a table: ``box``, ``parameter``, ``lower``, ``upper``, the swept range,
+    and the box's coverage, density and share of runs."""
+    rows = []
+    for number, box in enumerate(found.boxes, start=1):
+        for name, (low, high) in box.limits.items():
+            rows.append(
+                {
+                    "box": number,
+                    "parameter": name,
+                    "lower": low,
+                    "upper": high,
+                    "swept from": found.ranges[name][0],
+                    "swept to": found.ranges[name][1],
+                    "coverage": box.coverage,
+                    "density": box.density,
+                    "share of runs": box.mass,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def discovery_section(
+    ok: pd.DataFrame, parameters: Sequence[str], shown: Sequence[Outcome], focus: Outcome | None
+) -> Section | None:
+    """Scenario discovery (PRIM, :mod:`sim.discovery`) for each yes/no outcome that varied:
+    the boxes of parameter space where it happens, in plain words, with their coverage and
+    density. None when the sweep has no yes/no outcome."""
+    from sim.report import figures  # matplotlib is slow to import: only when drawing
+
+    binary = [entry for entry in shown if entry.type == "bool" and entry.name in ok]
+    if focus is not None and focus.type == "bool" and focus not in binary:
+        binary.insert(0, focus)
+    if not binary:
+        return None
+    section = Section(
+        "discovery", "Where it happens: scenario discovery", paragraphs=[DISCOVERY_TEXT]
+    )
+    chosen = discovery_outcomes(ok, binary, focus)
+    if not chosen:
+        words = ", ".join(entry.label for entry in binary[:3])
+        section.paragraphs.append(
+            f"No yes/no outcome both happened and failed to happen over this sweep ({words}, "
+            "...): there is nothing to tell apart."
+        )
+        return section
+    for entry in chosen:
+        happened = ok[entry.name].astype(bool).to_numpy()
+        found = prim(ok[list(parameters)], happened)
+        if not found.boxes:
+            section.items.append(f"{entry.text}: no box concentrates it.")
+            continue
+        section.items += [
+            f"{entry.label[:1].upper()}{entry.label[1:]}: "
+            + box_sentence(number, box, found, entry)
+            for number, box in enumerate(found.boxes, start=1)
+        ]
+        section.figures.append(
+            figure(
+                f"discovery-{entry.name}",
+                f"Where {entry.label.removeprefix('share of runs in which ')}: PRIM boxes",
+                figures.prim_boxes(found, entry.label),
+                "Left: the peeling trajectory of the first box — each point a box met while "
+                "peeling, its coverage (share of all runs with the outcome inside) against its "
+                "density (share of its runs with the outcome); the circled one was chosen "
+                "(best balance of the two). Right: each box's limits on the parameters it "
+                "restricts, as a share of the swept range (a bar across the whole width would "
+                "be no restriction).",
+            )
+        )
+        section.tables.append(
+            TableItem(
+                f"discovery-{entry.name}-table",
+                f"Boxes: {entry.label}",
+                rounded(discovery_table(found), 3),
+                f"{found.cases} of {found.runs} runs had the outcome. Boxes are found one "
+                "after the other among the runs no earlier box holds.",
+            )
+        )
+    return section
+
+
+DISCOVERY_TEXT: Final = (
+    "Scenario discovery asks where in the swept parameter space a yes/no outcome happens. "
+    "PRIM (the Patient Rule Induction Method of Friedman and Fisher, as the EMA Workbench uses "
+    "it) peels thin slices off a box holding every run, each time the slice whose removal leaves "
+    "the highest share of runs with the outcome, and returns boxes described by a few "
+    "parameter limits. A box's density is the share of its runs with the outcome; its coverage "
+    "the share of all runs with the outcome that it holds. A good box is dense and covers much; "
+    "the boxes say where the outcome concentrates in the swept ranges, not why."
+)
 
 
 def _sweep_name(manifest: dict[str, Any], scenario: str) -> str:
@@ -488,7 +987,7 @@ def _bounds(
     return bounds
 
 
-def _crossing_sentence(crossing: SweepCrossing) -> str:
+def _crossing_sentence(crossing: SweepCrossing, constant: bool = False) -> str:
     label = mean_words(crossing.outcome)
     if crossing.critical is None:
         return (
@@ -500,17 +999,22 @@ def _crossing_sentence(crossing: SweepCrossing) -> str:
         if np.isfinite(crossing.ci_low)
         else ""
     )
+    meaning = (
+        "The sweep holds capacity constant (its capacity shape is fixed to constant), so this "
+        "is the capacity of every month, as `csto threshold` finds with a root finder."
+        if constant
+        else "This is the capacity the scenario starts from (its drain, shock or recovery "
+        "still apply); `csto threshold` finds the constant capacity at which an outcome "
+        "crosses a level, with a root finder."
+    )
     return (
         f"Critical capacity: the {label} crosses {crossing.level:g} at {crossing.parameter} = "
-        f"{crossing.critical:.3f}{interval}, averaged over the other swept parameters. This "
-        "is the capacity the scenario starts from (its drain, shock or recovery still apply); "
-        "`csto threshold` finds the constant capacity at which an outcome crosses a level, with "
-        "a root finder."
+        f"{crossing.critical:.3f}{interval}, averaged over the other swept parameters. " + meaning
     )
 
 
 def _sensitivity_section(
-    data: SweepFolder, runs: pd.DataFrame, design: str, outcomes: Sequence[str]
+    data: SweepFolder, runs: pd.DataFrame, design: str, outcomes: Sequence[str], lead: str
 ) -> Section | None:
     from sim.report import figures  # matplotlib is slow to import: only when drawing
 
@@ -535,30 +1039,44 @@ def _sensitivity_section(
             "estimators need every design point."
         )
         return section
-    for outcome in outcomes[:3]:
-        means = point_means(runs, outcome, len(data.design))
-        try:
-            indices = sensitivity(design, problem, data.design, means, settings=settings, seed=seed)
-        except (ValueError, ZeroDivisionError, IndexError, KeyError) as error:
-            section.paragraphs.append(f"{outcome_label(outcome)}: not computed ({error}).")
-            continue
-        draw = figures.sobol_bars if design == "sobol" else figures.morris_scatter
-        section.figures.append(
-            figure(
-                f"sensitivity-{outcome}",
-                f"Sensitivity of {outcome_label(outcome)}",
-                draw(indices, outcome),
-                SENSITIVITY_CAPTION[design],
-            )
+    table, missing = sensitivity_table(
+        design, problem, data.design, runs, outcomes, settings=settings, seed=seed
+    )
+    section.items = sensitivity_sentences(table, design)
+    for outcome, reason in missing.items():
+        words = REGISTRY.by_name[outcome].label if outcome in REGISTRY else outcome
+        section.items.append(f"{words[:1].upper()}{words[1:]}: {reason}.")
+    if table.empty:
+        return section
+    section.figures.append(
+        figure(
+            "sensitivity-matrix",
+            "Which parameter moves which outcome",
+            figures.sensitivity_matrix(table, design),
+            SENSITIVITY_MATRIX_CAPTION[design],
         )
-        section.tables.append(
-            TableItem(
-                f"sensitivity-{outcome}-table",
-                f"Indices for {outcome_label(outcome)}",
-                rounded(indices, 3),
-                "conf: half-width of SALib's bootstrap 95% interval.",
-            )
+    )
+    shown = lead if lead in set(table["outcome"]) else str(table["outcome"].iloc[0])
+    indices = table[table["outcome"] == shown].drop(columns="outcome").reset_index(drop=True)
+    draw = figures.sobol_bars if design == "sobol" else figures.morris_scatter
+    section.figures.append(
+        figure(
+            f"sensitivity-{shown}",
+            f"Sensitivity of {outcome_label(shown)}",
+            draw(indices, shown),
+            SENSITIVITY_CAPTION[design],
         )
+    )
+    listed = table.assign(outcome=table["outcome"].map(outcome_label))
+    section.tables.append(
+        TableItem(
+            "sensitivity-table",
+            "Indices for every outcome",
+            rounded(listed, 3),
+            "conf: half-width of SALib's bootstrap 95% interval (over the bootstrap resamples "
+            "of the design points). An outcome missing from the table did not vary.",
+        )
+    )
     return section
 
 
@@ -572,6 +1090,17 @@ SENSITIVITY_TEXT: Final = {
     "(mean absolute elementary effect) ranks how much each parameter moves the outcome; σ "
     "(their spread) is large when its effect depends on the other parameters or is "
     "non-linear. Intervals on μ* are SALib's bootstrap 95% intervals.",
+}
+
+
+SENSITIVITY_MATRIX_CAPTION: Final = {
+    "sobol": "Each cell is a parameter's total Sobol index ST for an outcome (a column per "
+    "outcome, each member's included): the share of the outcome's variance over the design "
+    "that involves the parameter. Darker is more; cells below 0.01 are left blank: over its "
+    "swept range the parameter barely moves that outcome.",
+    "morris": "Each cell is a parameter's μ* for an outcome, as a share of the largest μ* of "
+    "that outcome (a column per outcome, each member's included). Darker is more; cells where "
+    "μ* is below the outcome's size that matters are left blank.",
 }
 
 

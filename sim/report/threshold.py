@@ -17,40 +17,98 @@ from sim.report.document import (
     rounded,
     scenario_name,
 )
-from sim.report.prose import mean_words, outcome_label, replicates_text
-from sim.results.threshold import Threshold, ThresholdFolder, curve_band
+from sim.report.prose import covers_words, mean_words, outcome_label, replicates_text
+from sim.results.threshold import CapacityContext, Threshold, ThresholdFolder, curve_band
+from sim.stats import DRAWS
+
+
+def _range_words(low: float, high: float) -> str:
+    return f"from {low:g} to {high:g}"
+
+
+def context_sentences(
+    result: Threshold, outcome: str, scenario: str, context: CapacityContext, steps: int | None
+) -> list[str]:
+    """Where a critical capacity lies against the scenario (below its capacity floor, outside
+    or inside the range its capacity takes) and the outcome at constant capacity 0 and 1."""
+    label = mean_words(outcome)
+    months = f" over its {steps} months" if steps else ""
+    taken = f"{context.lowest:.2f} to {context.highest:.2f}{months}"
+    sentences: list[str] = []
+    critical = result.critical
+    if critical is not None:
+        if critical < context.floor:
+            sentences.append(
+                f"That is below the scenario's capacity floor ({context.floor:g}): in "
+                f"{scenario} Russia's capacity never falls that low (it goes {taken}), so "
+                "this crossing is not reached in the scenario as written."
+            )
+        elif critical < context.lowest:
+            sentences.append(
+                f"That is below the lowest capacity {scenario} reaches ({context.lowest:.2f}; "
+                f"it goes {taken}): the crossing is not reached within the scenario's horizon."
+            )
+        elif critical > context.highest:
+            sentences.append(
+                f"That is above the highest capacity {scenario} reaches ({context.highest:.2f}; "
+                f"it goes {taken}): the scenario's capacity stays below the crossing throughout."
+            )
+        else:
+            sentences.append(
+                f"That lies within the range Russia's capacity takes in {scenario} ({taken}): "
+                "the scenario's own path passes through it."
+            )
+    sentences.append(
+        f"At constant capacity 0 the {label} is {context.at_zero:.2f}; at 1 (the pre-war "
+        f"level) it is {context.at_one:.2f}."
+    )
+    return sentences
 
 
 def threshold_sentence(
-    result: Threshold, outcome: str, scenario: str, replicates: int | None = None
+    result: Threshold,
+    outcome: str,
+    scenario: str,
+    replicates: int | None = None,
+    context: CapacityContext | None = None,
+    steps: int | None = None,
 ) -> str:
-    """The critical capacity in words."""
+    """The critical capacity in words, read against the scenario (``context``) if given."""
     label = mean_words(outcome)
     count = replicates if replicates is not None else result.replicates
     if result.critical is None:
         side = "above" if result.mean[0] >= result.level else "below"
-        return (
-            f"{scenario}: the {label} over {replicates_text(count)} stays {side} "
-            f"{result.level:g} at every constant capacity from {result.low:g} to "
-            f"{result.high:g} (from {result.mean[0]:.2f} to {result.mean[-1]:.2f}): "
-            "no critical capacity in that range."
+        text = (
+            f"{scenario}: the {label} over {replicates_text(count)} never crosses "
+            f"{result.level:g}: it stays {side} it at every constant capacity "
+            f"{_range_words(result.low, result.high)}"
+            + (
+                ""
+                if context is not None and (result.low, result.high) == (0.0, 1.0)
+                else f" (from {result.mean[0]:.2f} to {result.mean[-1]:.2f})"
+            )
+            + ", so there is no critical capacity in that range."
         )
-    interval = (
-        f"bootstrap 95% interval {result.ci_low:.3f}–{result.ci_high:.3f}"
-        if np.isfinite(result.ci_low)
-        else "no bootstrap interval: resampled means do not cross the level in range"
-    )
-    several = (
-        f" The mean crosses the level {result.crossings} times on the grid; this is the "
-        "highest crossing, the first met as capacity falls."
-        if result.crossings > 1
-        else ""
-    )
-    return (
-        f"{scenario}: with Russia's capacity held constant, the {label} over "
-        f"{replicates_text(count)} crosses {result.level:g} at a critical capacity of "
-        f"{result.critical:.3f} of the pre-war level ({interval}).{several}"
-    )
+    else:
+        interval = (
+            f"bootstrap 95% interval {covers_words(DRAWS)} {result.ci_low:.3f}–{result.ci_high:.3f}"
+            if np.isfinite(result.ci_low)
+            else "no bootstrap interval: resampled means do not cross the level in range"
+        )
+        several = (
+            f" The mean crosses the level {result.crossings} times on the grid; this is the "
+            "highest crossing, the first met as capacity falls."
+            if result.crossings > 1
+            else ""
+        )
+        text = (
+            f"{scenario}: with Russia's capacity held constant, the {label} over "
+            f"{replicates_text(count)} crosses {result.level:g} at a critical capacity of "
+            f"{result.critical:.3f} of the pre-war level ({interval}).{several}"
+        )
+    if context is not None:
+        text += " " + " ".join(context_sentences(result, outcome, scenario, context, steps))
+    return text
 
 
 def threshold_report(data: ThresholdFolder) -> Report:
@@ -66,6 +124,7 @@ def threshold_report(data: ThresholdFolder) -> Report:
     critical = found.get("critical")
     ci = (float(found.get("ci_low") or np.nan), float(found.get("ci_high") or np.nan))
     curve = curve_band(data.curve)
+    context = CapacityContext.from_record(manifest.get("context", {}))
     replicates = int(data.curve["replicate"].nunique())
     sentence = str(found.get("sentence", ""))
     items = [sentence] if sentence else []
@@ -87,12 +146,22 @@ def threshold_report(data: ThresholdFolder) -> Report:
             ci,
             outcome_label(column),
             title=f"{name}: {outcome_label(column)} at constant capacity",
+            scenario_range=(context.lowest, context.highest) if context else None,
+            floor=context.floor if context else None,
         ),
         "Each point on the x axis is a run of every replicate with Russia's capacity held "
         "constant at that level (same seeds at every capacity). The line is the replicate mean, "
         "the shaded band its 95% interval and the dashed lines the middle 95% of replicates. "
         "The vertical line marks the critical capacity where the mean crosses the level; the "
-        "hatched span is its bootstrap 95% interval (replicates resampled with replacement).",
+        "hatched span is its bootstrap 95% interval over the random draws (replicates "
+        "resampled with replacement)."
+        + (
+            " The grey span is the range Russia's capacity takes in the scenario as written "
+            "(its own shape, drain and events), the dotted line its capacity floor: a critical "
+            "capacity outside the span is not reached in the scenario."
+            if context
+            else ""
+        ),
     )
     evaluations = data.evaluations.rename(
         columns={"capacity": "capacity tried", "mean": "replicate mean"}

@@ -27,9 +27,9 @@ from sim.results import provenance
 from sim.results.folder import new_run_id, results_folder, write_folder
 from sim.results.outcomes import COMPARED, REGISTRY
 from sim.results.replicates import replicate_tables
-from sim.results.run import RunFolder, read_run
+from sim.results.run import RunFolder, events_for_file, read_run
 from sim.scenario import Scenario
-from sim.stats import paired_differences
+from sim.stats import paired_differences, verdict
 
 
 @dataclass(frozen=True)
@@ -95,16 +95,39 @@ def run_comparison(
     )
 
 
-def differences(summary: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    """Paired differences to the baseline (``names[0]``) in each of the registry's ``compared``
-    outcomes: one row per outcome and scenario, ``outcome``, ``scenario`` and the columns of
-    :func:`sim.stats.paired_differences`. ``summary`` is a comparison's."""
+def compared_outcomes(summary: pd.DataFrame, focus: str | None = None) -> list[str]:
+    """The outcomes a comparison reports, in order: ``focus`` first (an outcome's registry
+    name) if given, then the registry's ``compared`` group; those ``summary`` has or can
+    derive."""
+    present = {entry.name for entry in REGISTRY.averageable(summary.columns)}
+    names = [*([focus] if focus else []), *REGISTRY.names(COMPARED)]
+    return [name for name in dict.fromkeys(names) if name in present]
+
+
+def differences(
+    summary: pd.DataFrame, names: Sequence[str], outcomes: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Paired differences to the baseline (``names[0]``) in each outcome (default
+    :func:`compared_outcomes`): one row per outcome and scenario, ``outcome``, ``scenario``, the
+    columns of :func:`sim.stats.paired_differences`, ``negligible`` (the smallest difference
+    that matters for the outcome) and ``verdict`` (:func:`sim.stats.verdict`). ``summary`` is
+    a comparison's."""
     table = REGISTRY.derived(summary)
-    parts = [
-        paired_differences(table, outcome, names[0], order=names).assign(outcome=outcome)
-        for outcome in REGISTRY.names(COMPARED)
-        if outcome in table
-    ]
+    chosen = compared_outcomes(summary) if outcomes is None else list(outcomes)
+    parts = []
+    for outcome in chosen:
+        if outcome not in table:
+            continue
+        part = paired_differences(table, outcome, names[0], order=names).assign(outcome=outcome)
+        size = REGISTRY.by_name[outcome].negligible if outcome in REGISTRY else 0.0
+        part["negligible"] = size
+        part["verdict"] = [
+            verdict(d, low, high, identical=bool(same), negligible=size)
+            for d, low, high, same in zip(
+                part["difference"], part["ci_low"], part["ci_high"], part["identical"], strict=True
+            )
+        ]
+        parts.append(part)
     frame = pd.concat(parts, ignore_index=True)
     return frame[["outcome", *(c for c in frame.columns if c != "outcome")]]
 
@@ -127,10 +150,14 @@ def write_comparison(
     command: Sequence[str],
     started: str,
     force: bool = False,
+    outcome: str | None = None,
 ) -> pd.DataFrame:
     """Write a comparison's results folder atomically: ``timeseries.parquet``, ``events.csv``,
-    ``summary.csv``, ``differences.csv`` and, last, ``manifest.json``; return the differences."""
-    table = differences(comparison.summary, comparison.names)
+    ``summary.csv``, ``differences.csv`` and, last, ``manifest.json`` (with ``outcome``, the
+    outcome the comparison is about, if one was chosen); return the differences."""
+    table = differences(
+        comparison.summary, comparison.names, compared_outcomes(comparison.summary, outcome)
+    )
     scenarios = comparison.scenarios
 
     def manifest(hashes: dict[str, str]) -> dict[str, Any]:
@@ -146,6 +173,7 @@ def write_comparison(
             extra={
                 "kind": "compare",
                 "baseline": comparison.baseline,
+                **({"outcome": outcome} if outcome else {}),
                 "scenarios": [provenance.scenario_record(s) for s in scenarios],
                 "parameters_by_scenario": {
                     s.name: provenance.parameters_record(s) for s in scenarios
@@ -155,7 +183,7 @@ def write_comparison(
 
     files = {
         "timeseries.parquet": comparison.timeseries,
-        "events.csv": comparison.events,
+        "events.csv": events_for_file(comparison.events),
         "summary.csv": comparison.summary,
         "differences.csv": table,
     }

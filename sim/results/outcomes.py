@@ -7,12 +7,19 @@ time series or event log recorded (``needs``). Groups say where an outcome is us
 
 * ``sweep``: what a sweep records (all of them by default; a sweep file's ``outcomes`` chooses);
 * ``summary``: the per-run summary (``summary.csv``, :attr:`sim.results.run.RunResult.summary`);
-* ``threshold``: what ``csto threshold --outcome`` can use (its replicate mean means something);
-* ``compared``: the final outcomes a comparison reports differences in;
-* ``sweep report``: the outcomes a sweep's report draws responses of;
+* ``threshold``: the outcomes ``csto threshold --help`` names first (any outcome whose replicate
+  mean means something, :attr:`Outcome.averageable`, can be used);
+* ``compared``: the final outcomes a comparison reports differences in by default (its table,
+  its summary, ``differences.csv``);
+* ``sweep report``: the outcomes a sweep's report draws responses of and gives sensitivity
+  indices for (a member outcome: one figure for all members);
 * ``sweep totals``: the outcomes the end-of-sweep summary describes (mean, sd, range).
 
-Adding an outcome is adding one entry to :data:`ENTRIES`. Tables lay outcomes out in registry
+Adding an outcome is adding one entry to :data:`ENTRIES`: ``--outcome`` of ``csto compare``,
+``csto threshold`` and ``csto report`` accepts it (if its mean over runs means something), and
+its groups put it in comparisons' tables and sweep reports. Its unit gives the range a level
+must lie in (:attr:`Outcome.bounds`) and the size of a difference that matters
+(:attr:`Outcome.negligible`). Tables lay outcomes out in registry
 order, with one rule for member outcomes (those with a ``member``): a sweep's table
 (:func:`outcome_table`) puts them after every alliance-wide outcome, outcome by outcome
 (``final_alignment_Belarus ... final_alignment_Armenia, freeze_step_Belarus, ...``); a summary
@@ -23,13 +30,16 @@ order, with one rule for member outcomes (those with a ``member``): a sweep's ta
 'final_cohesion'
 >>> REGISTRY.get("final_alignment_Armenia").text
 'final alignment of Armenia (0 exit – 1 loyal)'
->>> REGISTRY.names("compared")
-('final_cohesion', 'min_cohesion', 'froze')
+>>> REGISTRY.names("compared")[:4]
+('final_cohesion', 'min_cohesion', 'froze', 'final_alignment_Belarus')
+>>> REGISTRY.get("cohesion").bounds, REGISTRY.get("cohesion").negligible
+((0.0, 1.0), 0.01)
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -74,6 +84,26 @@ SHARE: Final = "0–1"
 STEP: Final = "step, 1 = the first month"
 COUNT: Final = "count per run"
 
+#: The range of values each unit allows (a ``--level`` outside it is refused).
+UNIT_BOUNDS: Final[dict[str, tuple[float, float]]] = {
+    INDEX: (0.0, 1.0),
+    ALIGNMENT: (0.0, 1.0),
+    SHARE: (0.0, 1.0),
+    STEP: (0.0, math.inf),
+    COUNT: (0.0, math.inf),
+}
+
+#: The smallest difference that matters, by unit: a difference of means below it is called
+#: negligible even when its interval excludes zero (a hundredth on a 0–1 scale, a tenth of an
+#: event per run, a month). Documented in docs/reports.md ("Honest wording").
+UNIT_NEGLIGIBLE: Final[dict[str, float]] = {
+    INDEX: 0.01,
+    ALIGNMENT: 0.01,
+    SHARE: 0.01,
+    STEP: 1.0,
+    COUNT: 0.1,
+}
+
 
 class UnknownOutcome(ValueError):
     """An outcome name the registry (or one of its groups) does not hold."""
@@ -103,6 +133,14 @@ class Outcome:
     """The event kind this outcome counts, if it is a count of events."""
     derive: Callable[[pd.DataFrame], pd.Series] | None = None
     derived_from: tuple[str, ...] = ()
+    series: str | None = None
+    """The time-series column (of ``sim.model.state``) whose last value this outcome is, if
+    any: reports draw its path over time (for a member outcome, the member's rows)."""
+    scale: tuple[float, float] | None = None
+    """The range of its values, where its unit does not give it (:data:`UNIT_BOUNDS`)."""
+    matters: float | None = None
+    """The smallest difference that matters, where its unit does not give it
+    (:data:`UNIT_NEGLIGIBLE`)."""
 
     @property
     def text(self) -> str:
@@ -113,6 +151,26 @@ class Outcome:
     def family(self) -> str:
         """The name without its member: ``final_alignment`` for ``final_alignment_Belarus``."""
         return self.name.removesuffix(f"_{self.member}") if self.member else self.name
+
+    @property
+    def averageable(self) -> bool:
+        """True if its mean over runs means something: a number, a share, a count (not a name,
+        nor a step that may not happen)."""
+        return self.type in ("float", "bool") or (self.type == "int" and not self.nullable)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The range of its values (unbounded where neither its unit nor it says)."""
+        if self.scale is not None:
+            return self.scale
+        return UNIT_BOUNDS.get(self.unit, (-math.inf, math.inf))
+
+    @property
+    def negligible(self) -> float:
+        """The smallest difference of means that matters (0: every difference matters)."""
+        if self.matters is not None:
+            return self.matters
+        return UNIT_NEGLIGIBLE.get(self.unit, 0.0)
 
     def values(self, batch: BatchResult) -> npt.NDArray[Any]:
         """One value per run of ``batch`` (a ValueError if what it needs was not recorded)."""
@@ -162,16 +220,42 @@ class Registry:
         entries = self.entries if group is None else self.group(group)
         return tuple(entry.name for entry in entries)
 
-    def get(self, name: str, group: str | None = None) -> Outcome:
-        """The outcome called ``name`` (any case, or one of its aliases), from ``group`` if one
-        is given; an :class:`UnknownOutcome` naming the choices, with a did-you-mean hint."""
-        candidates = self.entries if group is None else self.group(group)
+    def averageable(self, names: Iterable[str] | None = None) -> tuple[Outcome, ...]:
+        """The outcomes whose mean over runs means something (:attr:`Outcome.averageable`),
+        of ``names`` (columns of a table; derivable ones count) if given, in registry order."""
+        present = None if names is None else set(names)
+        return tuple(
+            entry
+            for entry in self.entries
+            if entry.averageable
+            and (
+                present is None
+                or entry.name in present
+                or (entry.derive is not None and set(entry.derived_from) <= present)
+            )
+        )
+
+    def get(
+        self,
+        name: str,
+        group: str | None = None,
+        among: Sequence[Outcome] | None = None,
+        what: str | None = None,
+    ) -> Outcome:
+        """The outcome called ``name`` (any case, or one of its aliases), from ``group`` or
+        ``among`` if given (``what`` names those in messages); an :class:`UnknownOutcome`
+        naming the choices, with a did-you-mean hint."""
+        if among is not None:
+            candidates: Sequence[Outcome] = tuple(among)
+        else:
+            candidates = self.entries if group is None else self.group(group)
         found = self._index.get(name.lower())
         if found is not None and found in candidates:
             return found
         if found is not None:
+            kind = what or f"{group} outcomes"
             raise UnknownOutcome(
-                f"outcome '{name}' is not one of the {group} outcomes "
+                f"outcome '{name}' is not one of the {kind} "
                 f"(expected one of {choices_text(candidates)})"
             )
         spellings = [s for entry in candidates for s in (entry.name, *entry.aliases)]
@@ -353,6 +437,7 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         lambda batch: batch.final_cohesion,
         _groups(SWEEP, SUMMARY, THRESHOLD, COMPARED, SWEEP_REPORT, SWEEP_TOTALS),
         aliases=("cohesion",),
+        series="cohesion",
     ),
     Outcome(
         "min_cohesion",
@@ -370,6 +455,8 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         _lowest_step,
         _groups(SUMMARY),
         needs=_SERIES,
+        scale=(0.0, math.inf),
+        matters=1.0,
     ),
     Outcome(
         "final_capacity",
@@ -379,6 +466,9 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         _series_last("capacity"),
         _groups(SUMMARY),
         needs=_SERIES,
+        series="capacity",
+        scale=(0.0, math.inf),
+        matters=0.01,
     ),
     Outcome(
         "froze",
@@ -396,9 +486,10 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
             f"final alignment of {name}",
             ALIGNMENT,
             _member(index, "final_alignment"),
-            _groups(SWEEP, SUMMARY, THRESHOLD),
+            _groups(SWEEP, SUMMARY, THRESHOLD, COMPARED, SWEEP_REPORT),
             member=name,
             aliases=(f"alignment_{name}",),
+            series="alignment",
         )
     ),
     *_member_entries(
@@ -410,6 +501,7 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
             _member(index, "final_trust"),
             _groups(SUMMARY),
             member=name,
+            series="trust",
         )
     ),
     *_member_entries(
@@ -431,7 +523,7 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
             "bool",
             f"share of runs in which {name} froze its participation (exit)",
             SHARE,
-            groups=_groups(THRESHOLD),
+            groups=_groups(THRESHOLD, COMPARED, SWEEP_REPORT),
             member=name,
             aliases=(f"freeze_{name}", f"exit_{name}", f"exited_{name}"),
             **_happened(_member(index, "freeze_step"), f"freeze_step_{name}"),

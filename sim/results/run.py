@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from sim.results.replicates import ReplicateSet
 
 #: Columns of the time series, one row per step and member; Russia's and the alliance's
-#: values repeat on each member's row (the state's recorded series, :mod:`sim.model.state`).
-ALLIANCE_COLUMNS = ALLIANCE_SERIES
-MEMBER_COLUMNS = MEMBER_SERIES
+#: values repeat on each member's row. They are what the model records
+#: (:data:`sim.model.state.ALLIANCE_SERIES`, :data:`sim.model.state.MEMBER_SERIES`), so a
+#: column the model adds is written without a change here.
+ALLIANCE_COLUMNS: Final = ALLIANCE_SERIES
+MEMBER_COLUMNS: Final = MEMBER_SERIES
 TIMESERIES_COLUMNS = ("step", "date", "member", *ALLIANCE_COLUMNS, *MEMBER_COLUMNS)
 
 
@@ -82,6 +84,18 @@ def events_frame(events: list[Event]) -> pd.DataFrame:
     return frame.astype(
         {"step": "int64", "value": "float64", "threshold": "float64", "effect": "float64"}
     )
+
+
+#: Decimals the numbers of ``events.csv`` are written with: enough for any comparison the
+#: explanation makes, without the binary noise of a float (0.43999999999999995).
+EVENT_DECIMALS: Final = 6
+
+
+def events_for_file(events: pd.DataFrame) -> pd.DataFrame:
+    """The event log as ``events.csv`` holds it: its float columns rounded to
+    :data:`EVENT_DECIMALS` (the explanations were written from the exact numbers)."""
+    floats = [column for column in events.columns if pd.api.types.is_float_dtype(events[column])]
+    return events.assign(**{column: events[column].round(EVENT_DECIMALS) for column in floats})
 
 
 def summarise(timeseries: pd.DataFrame, events: pd.DataFrame) -> dict[str, Any]:
@@ -193,7 +207,7 @@ def write_replicates(
     files: dict[str, FileContent] = {"timeseries.parquet": runs.timeseries}
     if csv:
         files["timeseries.csv"] = runs.timeseries
-    files["events.csv"] = runs.events
+    files["events.csv"] = events_for_file(runs.events)
     files["summary.csv"] = runs.summary
     if figures:
         files["figures"] = lambda path: draw_figures(runs, path)

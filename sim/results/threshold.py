@@ -36,9 +36,9 @@ from scipy import optimize
 from sim.engine import BatchResult, simulate
 from sim.results import provenance
 from sim.results.folder import FolderError, new_run_id, read_table, results_folder, write_folder
-from sim.results.outcomes import EVENTS, REGISTRY, SERIES, THRESHOLD
+from sim.results.outcomes import EVENTS, REGISTRY, SERIES
 from sim.scenario import Scenario
-from sim.stats import bootstrap_means, describe
+from sim.stats import DRAWS, bootstrap_means, describe
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -46,10 +46,88 @@ FloatArray = npt.NDArray[np.float64]
 BATCH_RUNS: Final = 20_000
 
 
+#: What the outcomes ``csto threshold`` can use are called in its messages.
+THRESHOLD_OUTCOMES: Final = "outcomes whose mean over replicates means something"
+
+
 def outcome_column(name: str) -> str:
-    """The registry's name of an outcome of the ``threshold`` group (given in any case, or by
-    an alias such as ``cohesion``); a ValueError naming the choices if it is not one."""
-    return REGISTRY.get(name, THRESHOLD).name
+    """The registry's name of an outcome whose replicate mean means something (given in any
+    case, or by an alias such as ``cohesion``); a ValueError naming the choices, with a
+    did-you-mean, if it is not one."""
+    return REGISTRY.get(name, among=REGISTRY.averageable(), what=THRESHOLD_OUTCOMES).name
+
+
+def check_level(column: str, level: float) -> None:
+    """A ValueError if ``level`` is not a finite number within the range the outcome's values
+    take (:attr:`sim.results.outcomes.Outcome.bounds`): such a level is never crossed."""
+    entry = REGISTRY.get(column)
+    low, high = entry.bounds
+    if not math.isfinite(level):
+        raise ValueError(f"expected a finite number, got {level}")
+    if not low <= level <= high:
+        upper = f"{high:g}" if math.isfinite(high) else "upwards"
+        raise ValueError(
+            f"{level:g} is outside the range of {entry.text}: expected a level from "
+            f"{low:g} to {upper}"
+        )
+
+
+@dataclass(frozen=True)
+class CapacityContext:
+    """What a critical capacity is read against: the scenario's capacity floor, the range its
+    capacity takes over the run (the scenario as written, every replicate), and the mean
+    outcome at constant capacity 0 and 1."""
+
+    floor: float
+    lowest: float
+    highest: float
+    at_zero: float
+    at_one: float
+
+    def record(self) -> dict[str, float]:
+        return {
+            "capacity_floor": self.floor,
+            "capacity_lowest": self.lowest,
+            "capacity_highest": self.highest,
+            "outcome_at_capacity_0": self.at_zero,
+            "outcome_at_capacity_1": self.at_one,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> CapacityContext | None:
+        """The context of a manifest's ``context`` record (None if absent or incomplete)."""
+        keys = (
+            "capacity_floor",
+            "capacity_lowest",
+            "capacity_highest",
+            "outcome_at_capacity_0",
+            "outcome_at_capacity_1",
+        )
+        if not isinstance(record, dict) or not all(
+            isinstance(record.get(key), int | float) for key in keys
+        ):
+            return None
+        return cls(*(float(record[key]) for key in keys))
+
+
+def capacity_context(
+    scenario: Scenario, seeds: Sequence[int], outcome: CapacityOutcome, steps: int | None = None
+) -> CapacityContext:
+    """The :class:`CapacityContext` of a scenario: its floor (``russia.capacity.floor``), the
+    lowest and highest capacity of its own path over ``steps`` months in any replicate (its
+    shape, drain, shock, recovery and events as written), and the replicate mean of
+    ``outcome`` at constant capacity 0 and 1."""
+    batch = simulate(scenario, np.asarray(seeds, dtype=np.uint64), steps=steps, timeseries=True)
+    assert batch.series is not None
+    capacity = batch.series["capacity"]
+    ends = np.asarray(outcome(np.array([0.0, 1.0])), dtype=np.float64).mean(axis=1)
+    return CapacityContext(
+        floor=float(scenario["russia.capacity.floor"]),
+        lowest=float(capacity.min()),
+        highest=float(capacity.max()),
+        at_zero=float(ends[0]),
+        at_one=float(ends[1]),
+    )
 
 
 def constant_capacity_scenario(scenario: Scenario) -> Scenario:
@@ -324,9 +402,11 @@ def threshold_record(
     column: str,
     grid: int,
     sentence: str,
+    context: CapacityContext | None = None,
 ) -> dict[str, Any]:
     """The manifest fields of a threshold folder: the outcome (as given, and its registry
-    name), the level and what the root finder found."""
+    name), the level, what the root finder found, what its interval covers (the replicates'
+    random draws) and the :class:`CapacityContext` it is read against."""
 
     def number(value: float | None) -> float | None:
         return None if value is None or not math.isfinite(value) else float(value)
@@ -354,7 +434,9 @@ def threshold_record(
             "percentile bootstrap over replicates on a refined grid",
             "sentence": sentence,
             "scenario": scenario.name,
+            "covers": DRAWS,
         },
+        **({"context": context.record()} if context is not None else {}),
     }
 
 
@@ -372,11 +454,12 @@ def write_threshold(
     command: Sequence[str],
     started: str,
     force: bool = False,
+    context: CapacityContext | None = None,
 ) -> Path:
     """Write a threshold's results folder atomically: ``curve.parquet``, ``evaluations.csv``
     and, last, ``manifest.json`` (with :func:`threshold_record`)."""
     column = outcome_column(outcome)
-    extra = threshold_record(found, scenario, outcome, column, grid, sentence)
+    extra = threshold_record(found, scenario, outcome, column, grid, sentence, context)
 
     def manifest(hashes: dict[str, str]) -> dict[str, Any]:
         return provenance.manifest(
