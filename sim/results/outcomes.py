@@ -536,9 +536,10 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
             f"voice acts by {name} (refused drills, unsigned declarations, boycotts, criticism)",
             COUNT,
             _member(index, "voice_acts"),
-            _groups(SWEEP, SUMMARY, THRESHOLD),
+            _groups(SWEEP, SUMMARY, THRESHOLD, COMPARED, SWEEP_REPORT),
             member=name,
             aliases=(f"voice_{name}",),
+            series="voice_acts",
         )
     ),
     Outcome(
