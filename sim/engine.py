@@ -54,6 +54,15 @@ class BatchResult:
     voice_acts: IntArray
     """Each member's voice acts over the run: shape (runs, members)."""
     drills_cancelled: IntArray
+    drills_held: IntArray
+    appeals_answered: IntArray
+    appeals_ignored: IntArray
+    """Every member's ignored appeals: shape (runs,)."""
+    coercions: IntArray
+    clashes: IntArray
+    min_cohesion_step: IntArray
+    """Step of the lowest cohesion (the first such step; 0 is the start)."""
+    final_capacity: FloatArray
     series: dict[str, FloatArray] | None = None
     events: pd.DataFrame | None = None
 
@@ -114,6 +123,13 @@ def simulate(
         freeze_step=state.freeze_step,
         voice_acts=state.voice_acts,
         drills_cancelled=state.drills_cancelled,
+        drills_held=state.drills_held,
+        appeals_answered=state.appeals_answered,
+        appeals_ignored=state.appeals_ignored.sum(axis=1),
+        coercions=state.coercions,
+        clashes=state.clashes,
+        min_cohesion_step=state.min_cohesion_step,
+        final_capacity=state.capacity,
         series=recorder.series if recorder is not None else None,
         events=log.frame(plan.start) if log is not None else None,
     )

@@ -65,6 +65,46 @@ def describe(frame: pd.DataFrame, column: str, by: Sequence[str] = ()) -> pd.Dat
 
 
 @dataclass(frozen=True)
+class Split:
+    """How much of an outcome's spread over runs comes from the seeds and how much from the
+    parameters drawn from the posterior (standard deviations, on the outcome's scale)."""
+
+    mean: float
+    low: float
+    high: float
+    """The middle 95% of runs (2.5th to 97.5th percentile), seeds and parameters together."""
+    seeds: float
+    """Spread from the random draws alone: the mean over parameter sets of the standard
+    deviation over seeds."""
+    parameters: float
+    """Spread from the parameters alone: the standard deviation over parameter sets of the mean
+    over seeds (less the seeds' share of it, which averaging over few seeds leaves)."""
+
+
+def split_uncertainty(values: npt.ArrayLike, draws: int, replicates: int) -> Split:
+    """Seed and parameter uncertainty apart, for ``draws x replicates`` runs numbered draw by
+    draw (every parameter set under the same ``replicates`` seeds).
+
+    With ``w`` the mean variance over seeds within a parameter set and ``b`` the variance over
+    parameter sets of their means, the seeds' variance is ``w`` and the parameters' is
+    ``max(b - w / replicates, 0)`` (the between-set variance less what the seeds leave in each
+    set's mean: a one-way random-effects analysis of variance).
+    """
+    table = np.asarray(values, dtype=np.float64).reshape(draws, replicates)
+    within = float(table.var(axis=1, ddof=1).mean()) if replicates > 1 else 0.0
+    between = float(table.mean(axis=1).var(ddof=1)) if draws > 1 else 0.0
+    parameters = max(between - within / replicates, 0.0)
+    flat = table.ravel()
+    return Split(
+        float(flat.mean()),
+        float(np.quantile(flat, 0.025)),
+        float(np.quantile(flat, 0.975)),
+        float(np.sqrt(within)),
+        float(np.sqrt(parameters)),
+    )
+
+
+@dataclass(frozen=True)
 class Estimate:
     """A mean over ``n`` values with its 95% interval, and the middle 95% of the values."""
 

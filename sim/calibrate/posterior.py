@@ -114,6 +114,16 @@ class Posterior:
                 drawn[path] = choices[chosen]
         return drawn
 
+    def record(self) -> dict[str, Any]:
+        """What a results folder's manifest says of the posterior its runs drew from."""
+        return {
+            "scenario": self.scenario,
+            "digest": self.digest,
+            "particles": self.size,
+            "files": list(self.manifest.get("files", ())),
+            "kept": list(self.kept),
+        }
+
     def mean(self, path: str) -> float:
         return float(self.weights @ self.values[path])
 
@@ -124,10 +134,11 @@ class Posterior:
         )
         return low, high
 
-    def for_scenario(self, scenario: Scenario) -> Posterior:
-        """This posterior as a child scenario inherits it: values the child sets itself (in
-        its own file, or a file between it and the calibrated one) are kept, not drawn."""
-        own_files = set(scenario.files) - set(self.manifest.get("files", ()))
+    def for_scenario(self, scenario: Scenario, calibrated_files: int) -> Posterior:
+        """This posterior as a scenario inherits it: values set in a file after the first
+        ``calibrated_files`` of its chain (the child's own, or one between it and the calibrated
+        scenario) are kept as set, not drawn."""
+        own_files = set(scenario.files[calibrated_files:])
         kept = tuple(
             path
             for path in (*self.values, *self.variants)
@@ -171,7 +182,7 @@ def write_posterior(
             "kind": "posterior",
             "scenario": scenario.name,
             "digest": scenario.digest,
-            "files": list(scenario.files),
+            "files": [Path(file).name for file in scenario.files],
             **dict(manifest),
             "file_hashes": hashes,
         }
@@ -264,7 +275,7 @@ def posterior_for(scenario: Scenario) -> Posterior | None:
                 f"{folder}: stale (scenario {calibrated.name} changed since it was calibrated); "
                 f"run `csto calibrate {calibrated.name}` again"
             )
-        return posterior.for_scenario(scenario)
+        return posterior.for_scenario(scenario, position + 1)
     return None
 
 

@@ -157,7 +157,7 @@ def run_calibration(
         population.weights,
         population.distance,
         {
-            "targets": str(targets_file),
+            "targets": provenance.display_path(targets_file),
             "targets_digest": file_digest(targets_file),
             "settings": settings_record(settings),
             "seeds": list(problem.seeds),

@@ -19,6 +19,7 @@ from sim.cli.options import DEFAULT_OUT, MAX_SEED, MAX_STEPS, ScenarioArgument, 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from sim.calibrate.posterior import Posterior
     from sim.results.replicates import ReplicateSet
     from sim.scenario import Scenario
 
@@ -37,9 +38,35 @@ def run_command(
         ),
     ] = 1,
     replicates: Annotated[
-        int,
-        typer.Option("--replicates", "-r", min=1, max=100_000, help="Number of replicates."),
-    ] = 30,
+        int | None,
+        typer.Option(
+            "--replicates",
+            "-r",
+            min=1,
+            max=100_000,
+            help="Seeds each parameter set runs under (default: 30; 10 with posterior draws).",
+            show_default=False,
+        ),
+    ] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            "--draws",
+            "-d",
+            min=1,
+            max=100_000,
+            help="Parameter sets drawn from the scenario's calibrated posterior (default: 100 "
+            "if it has one; 1 is the scenario's own values).",
+            show_default=False,
+        ),
+    ] = None,
+    posterior: Annotated[
+        bool,
+        typer.Option(
+            "--posterior/--no-posterior",
+            help="Draw parameter sets from the calibrated posterior where the scenario has one.",
+        ),
+    ] = True,
     steps: Annotated[
         int | None,
         typer.Option(
@@ -76,11 +103,16 @@ def run_command(
 ) -> None:
     """Run replicates of a scenario; print a summary and the results folder.
 
-    The run id is seed<N>-r<R>-t<T>, so a rerun with the same options finds the same folder
+    Where the scenario (or the scenario it extends) has a calibrated posterior, every run draws
+    its uncertain values from it: DRAWS parameter sets, each under the same REPLICATES seeds, so
+    the summary tells the spread the seeds make from the spread the parameters make
+    (--no-posterior: the scenario's own values). The run id is seed<N>-r<R>-t<T>
+    (seed<N>-d<D>-r<R>-t<T> with draws), so a rerun with the same options finds the same folder
     (refused unless --force) and reproduces the same data files byte for byte.
     """
     from rich.console import Console
 
+    from sim.calibrate.posterior import posterior_for
     from sim.results import folder as output
     from sim.results import provenance
     from sim.results.run import write_replicates
@@ -88,14 +120,30 @@ def run_command(
 
     with user_errors():
         resolved = load(scenario)
+        drawn_from = posterior_for(resolved) if posterior else None
+        if drawn_from is None and draws is not None and draws > 1:
+            fail(
+                f"{resolved.name}: --draws {draws} needs a calibrated posterior, and the "
+                "scenario has none (run csto calibrate, or leave out --draws)"
+            )
+        count = (draws if draws is not None else 100) if drawn_from is not None else 1
+        seeds = replicates if replicates is not None else (10 if count > 1 else 30)
+        if count == 1:
+            drawn_from = None
         horizon = steps if steps is not None else resolved.horizon
-        run_id = output.new_run_id(seed, replicates, horizon)
+        run_id = output.new_run_id(seed, seeds, horizon, draws=count)
         folder = output.results_folder(out, resolved.name, run_id)
         output.check_writable(folder, force)
-    command = reproduce_command(scenario, seed, replicates, horizon, out, csv, figures)
+    command = reproduce_command(scenario, seed, seeds, horizon, out, csv, figures)
+    if count > 1:
+        command[5:5] = ["--draws", str(count)]
+    elif posterior and draws is not None:
+        command.append("--no-posterior")
+    if not posterior:
+        command.append("--no-posterior")
     started = provenance.now()
     try:
-        runs = _run_with_progress(resolved, seed, replicates, horizon, quiet)
+        runs = _run_with_progress(resolved, seed, seeds, horizon, quiet, count, drawn_from)
         with user_errors():
             write_replicates(
                 runs,
@@ -129,7 +177,13 @@ def reproduce_command(
 
 
 def _run_with_progress(
-    scenario: Scenario, seed: int, replicates: int, steps: int, quiet: bool
+    scenario: Scenario,
+    seed: int,
+    replicates: int,
+    steps: int,
+    quiet: bool,
+    draws: int = 1,
+    posterior: Posterior | None = None,
 ) -> ReplicateSet:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -145,13 +199,15 @@ def _run_with_progress(
         disable=quiet,
     )
     with progress:
-        task = progress.add_task(f"{scenario.name}: replicates", total=replicates)
+        task = progress.add_task(f"{scenario.name}: runs", total=draws * replicates)
         return run_replicates(
             scenario,
             seed,
             replicates,
             steps,
             progress=lambda done, _total: progress.update(task, completed=done),
+            draws=draws,
+            posterior=posterior,
         )
 
 
@@ -166,30 +222,53 @@ def _interval(low: float, high: float) -> str:
 
 
 def print_summary(runs: ReplicateSet, console: Console) -> None:
-    """The summary tables: cohesion and capacity, then each member's alignment and freezes."""
+    """The summary tables: cohesion and capacity, then each member's alignment and exits, with
+    what the spread covers (the seeds alone, or the seeds and the posterior's parameters, told
+    apart)."""
     from rich.table import Table
     from rich.text import Text
 
     from sim.results.replicates import member_outcomes
     from sim.scenario import month_label
-    from sim.stats import describe
+    from sim.stats import describe, split_uncertainty
 
     start, end = runs.start, month_label(runs.start, runs.steps - 1)
-    head = (
-        f"{runs.scenario.name}: {runs.replicates} replicate(s) x {runs.steps} months "
-        f"({start} to {end}), master seed {runs.master_seed}"
-    )
+    split = runs.draws > 1
+    if split:
+        head = (
+            f"{runs.scenario.name}: {runs.draws} parameter sets from the posterior x "
+            f"{runs.replicates} seeds = {runs.runs} runs x {runs.steps} months "
+            f"({start} to {end}), master seed {runs.master_seed}"
+        )
+        caption = (
+            "95% of runs: the middle 95% of runs, covering the random draws and the "
+            "calibrated parameters. ± seeds: the spread (sd) the random draws make at fixed "
+            "parameters; ± params: the spread the posterior's parameter sets make. Exited: "
+            "froze its participation."
+        )
+    else:
+        head = (
+            f"{runs.scenario.name}: {runs.replicates} replicate(s) x {runs.steps} months "
+            f"({start} to {end}), master seed {runs.master_seed}"
+        )
+        caption = (
+            "95% CI: interval of the mean over replicates; 95% of runs: the middle 95% of "
+            "replicates. Both cover the random draws only, at the scenario's own values"
+            + (" (no calibrated posterior)" if runs.posterior is None else "")
+            + "."
+        )
     alliance = Table(
-        title=Text(head),
-        title_justify="left",
-        caption="95% CI: interval of the mean over replicates; 95% of runs: the middle 95% "
-        "of replicates (2.5th to 97.5th percentile).",
-        caption_justify="left",
+        title=Text(head), title_justify="left", caption=caption, caption_justify="left"
     )
     alliance.add_column("Alliance")
     alliance.add_column("Mean", justify="right")
-    alliance.add_column("95% CI", justify="right")
-    alliance.add_column("95% of runs", justify="right")
+    if split:
+        alliance.add_column("95% of runs", justify="right")
+        alliance.add_column("± seeds", justify="right")
+        alliance.add_column("± params", justify="right")
+    else:
+        alliance.add_column("95% CI", justify="right")
+        alliance.add_column("95% of runs", justify="right")
     rows = (
         (f"Cohesion, start of {start}", "initial_cohesion"),
         (f"Cohesion, end of {end}", "final_cohesion"),
@@ -197,6 +276,16 @@ def print_summary(runs: ReplicateSet, console: Console) -> None:
         (f"Russia's capacity in {end}", "final_capacity"),
     )
     for label, column in rows:
+        if split:
+            parts = split_uncertainty(runs.summary[column], runs.draws, runs.replicates)
+            alliance.add_row(
+                label,
+                _number(parts.mean),
+                _interval(parts.low, parts.high),
+                f"±{parts.seeds:.3f}",
+                f"±{parts.parameters:.3f}",
+            )
+            continue
         stats = describe(runs.summary, column).iloc[0]
         alliance.add_row(
             label,
@@ -209,20 +298,40 @@ def print_summary(runs: ReplicateSet, console: Console) -> None:
     members = Table(title=Text(f"Members at the end of {end}"), title_justify="left")
     members.add_column("Member")
     members.add_column("Alignment", justify="right")
-    members.add_column("95% CI", justify="right")
-    members.add_column("Froze in", justify="right")
-    members.add_column("Freeze month: median (first – last)")
+    if split:
+        members.add_column("95% of runs", justify="right")
+        members.add_column("± seeds", justify="right")
+        members.add_column("± params", justify="right")
+    else:
+        members.add_column("95% CI", justify="right")
+    members.add_column("Exited", justify="right")
+    members.add_column("Exit: median (first – last)")
     for row in member_outcomes(runs).to_dict("records"):
         share = float(row["froze_share"])
-        count = round(share * runs.replicates)
-        froze = f"{share:.0%} ({count}/{runs.replicates})"
+        count = round(share * runs.runs)
+        froze = f"{share:.0%}" if split else f"{share:.0%} ({count}/{runs.runs})"
         when = (
             f"{row['freeze_median']} ({row['freeze_first']} – {row['freeze_last']})"
             if row["freeze_median"]
             else "—"
         )
+        name = str(row["member"])
+        if split:
+            parts = split_uncertainty(
+                runs.summary[f"final_alignment_{name}"], runs.draws, runs.replicates
+            )
+            members.add_row(
+                name,
+                _number(parts.mean),
+                _interval(parts.low, parts.high),
+                f"±{parts.seeds:.3f}",
+                f"±{parts.parameters:.3f}",
+                froze,
+                when,
+            )
+            continue
         members.add_row(
-            str(row["member"]),
+            name,
             _number(float(row["alignment"])),
             _interval(float(row["alignment_ci_low"]), float(row["alignment_ci_high"])),
             froze,

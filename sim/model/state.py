@@ -94,8 +94,16 @@ class State:
     """Month of each pair's last clash, ``-inf`` if none: shape (runs, pairs)."""
     affinity: FloatArray
     """Each pair's affinity this month, in [-1, 1]: shape (runs, pairs)."""
+    min_cohesion_step: IntArray
+    """Step at which cohesion was lowest so far (the first such step; 0 is the start)."""
     drills_held: IntArray
     drills_cancelled: IntArray
+    appeals_answered: IntArray
+    """Appeals Russia answered in the run so far (every member's)."""
+    coercions: IntArray
+    """Coercions in the run so far."""
+    clashes: IntArray
+    """Clashes between members in the run so far."""
     action_weight: FloatArray
     """The weight of collective action in cohesion (the scenario's, fixed during a run)."""
     # members: shape (runs, members)
@@ -204,8 +212,12 @@ def initial_state(inputs: Inputs) -> State:
         min_cohesion=np.zeros(runs),
         last_clash=np.full((runs, N_PAIRS), -np.inf),
         affinity=inputs.affinity.copy(),
+        min_cohesion_step=np.zeros(runs, dtype=np.int64),
         drills_held=np.zeros(runs, dtype=np.int64),
         drills_cancelled=np.zeros(runs, dtype=np.int64),
+        appeals_answered=np.zeros(runs, dtype=np.int64),
+        coercions=np.zeros(runs, dtype=np.int64),
+        clashes=np.zeros(runs, dtype=np.int64),
         action_weight=mechanism["action_weight"].copy(),
         alignment=member["alignment"].copy(),
         preferred_alignment=np.full(shape, np.nan),

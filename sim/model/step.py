@@ -96,6 +96,8 @@ def advance(state: State, setting: Setting, step: int, log: EventLog | None = No
     state.cohesion = rules.cohesion(
         state.alignment, state.frozen, state.action_record, state.strain, state.action_weight
     )
+    lower = state.cohesion < state.min_cohesion
+    state.min_cohesion_step = np.where(lower, step, state.min_cohesion_step)
     state.min_cohesion = np.minimum(state.min_cohesion, state.cohesion)
 
 
@@ -182,6 +184,7 @@ def clashes(
     )
     clashed = forced[np.newaxis, :] | rules.crisis_arrives(setting.draws.clash(month), hazard)
     count = clashed.sum(axis=1).astype(np.float64)
+    state.clashes += clashed.sum(axis=1)
     state.strain = rules.strain_after_month(
         state.strain, count, mechanism["clash_severity"], mechanism["strain_decay"]
     )
@@ -265,6 +268,7 @@ def appeals(
             cost, aversion, state.alignment[runs, index], russia["drift_penalty"][runs]
         )
         answered = rules.russia_answers(spare, required)
+        state.appeals_answered[runs] += answered
         state.committed[runs] = np.where(answered, committed + cost, committed)
         trust = state.trust[runs]
         before = trust[:, index].copy()
@@ -360,6 +364,7 @@ def coercion(
             state.grievance[runs, index], mechanism["coercion_backfire"][runs]
         )
         state.committed[runs] = state.committed[runs] + russia["coercion_cost"][runs]
+        state.coercions[runs] += 1
         if log is not None:
             log.add(
                 runs,

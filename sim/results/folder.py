@@ -74,15 +74,19 @@ WRITERS: Final = "csto run, csto sweep, csto compare or csto threshold"
 # --- where results go ------------------------------------------------------------------------
 
 
-def new_run_id(seed: int, replicates: int, steps: int, tag: str = "") -> str:
-    """A predictable run id: ``seed1-r30-t36`` (plus ``-tag``), so a rerun finds its folder.
+def new_run_id(seed: int, replicates: int, steps: int, tag: str = "", draws: int = 1) -> str:
+    """A predictable run id: ``seed1-r30-t36`` (``seed1-d100-r10-t37`` with posterior draws;
+    plus ``-tag``), so a rerun finds its folder.
 
     >>> new_run_id(1, 30, 36)
     'seed1-r30-t36'
+    >>> new_run_id(1, 10, 37, draws=100)
+    'seed1-d100-r10-t37'
     >>> new_run_id(7, 1, 12, tag="capacity sweep")
     'seed7-r1-t12-capacity-sweep'
     """
-    run_id = f"seed{seed}-r{replicates}-t{steps}"
+    drawn = f"-d{draws}" if draws > 1 else ""
+    run_id = f"seed{seed}{drawn}-r{replicates}-t{steps}"
     return f"{run_id}-{safe_component(tag)}" if tag else run_id
 
 

@@ -352,16 +352,6 @@ def first_freeze(batch: BatchResult) -> tuple[IntArray, ObjectArray]:
     )
 
 
-def _event_count(kind: str) -> Callable[[BatchResult], IntArray]:
-    def count(batch: BatchResult) -> IntArray:
-        assert batch.events is not None
-        events = batch.events
-        runs = events["run"].to_numpy(np.int64)[events["kind"].to_numpy() == kind]
-        return np.bincount(runs, minlength=len(batch.seeds)).astype(np.int64)
-
-    return count
-
-
 def _happened(step: Callable[[BatchResult], IntArray], column: str) -> dict[str, Any]:
     """``compute`` and ``derive`` of a bool outcome: did the step outcome ``column`` happen."""
 
@@ -394,20 +384,6 @@ def _groups(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _series_last(name: str) -> Callable[[BatchResult], npt.NDArray[np.float64]]:
-    def last(batch: BatchResult) -> npt.NDArray[np.float64]:
-        assert batch.series is not None
-        values: npt.NDArray[np.float64] = batch.series[name][:, -1]
-        return values
-
-    return last
-
-
-def _lowest_step(batch: BatchResult) -> IntArray:
-    assert batch.series is not None
-    return batch.series["cohesion"].argmin(axis=1).astype(np.int64)
-
-
 def _first_freeze_step(batch: BatchResult) -> IntArray:
     return first_freeze(batch)[0].astype(np.int64)
 
@@ -415,9 +391,6 @@ def _first_freeze_step(batch: BatchResult) -> IntArray:
 def _first_freeze_member(batch: BatchResult) -> ObjectArray:
     return first_freeze(batch)[1]
 
-
-_SERIES = frozenset({SERIES})
-_EVENTS = frozenset({EVENTS})
 
 #: Every outcome, in the order tables list them (see the module's docstring for the layouts).
 ENTRIES: Final[tuple[Outcome, ...]] = (
@@ -452,9 +425,8 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         "int",
         "step of the lowest cohesion",
         "step, 0 = the start",
-        _lowest_step,
+        lambda batch: batch.min_cohesion_step,
         _groups(SUMMARY),
-        needs=_SERIES,
         scale=(0.0, math.inf),
         matters=1.0,
     ),
@@ -463,9 +435,8 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         "float",
         "Russia's capacity for the region at the end",
         "share of its pre-war level",
-        _series_last("capacity"),
+        lambda batch: batch.final_capacity,
         _groups(SUMMARY),
-        needs=_SERIES,
         series="capacity",
         scale=(0.0, math.inf),
         matters=0.01,
@@ -565,9 +536,8 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         "int",
         "drills held",
         COUNT,
-        _event_count("drill_held"),
+        lambda batch: batch.drills_held,
         _groups(SUMMARY),
-        needs=_EVENTS,
         event="drill_held",
     ),
     Outcome(
@@ -584,9 +554,8 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         "int",
         "appeals answered",
         COUNT,
-        _event_count("appeal_answered"),
+        lambda batch: batch.appeals_answered,
         _groups(SUMMARY),
-        needs=_EVENTS,
         event="appeal_answered",
     ),
     Outcome(
@@ -594,9 +563,8 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         "int",
         "appeals ignored",
         COUNT,
-        _event_count("appeal_ignored"),
+        lambda batch: batch.appeals_ignored,
         _groups(SUMMARY),
-        needs=_EVENTS,
         event="appeal_ignored",
     ),
     Outcome(
@@ -604,9 +572,8 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         "int",
         "coercions",
         COUNT,
-        _event_count("coercion"),
+        lambda batch: batch.coercions,
         _groups(SUMMARY),
-        needs=_EVENTS,
         event="coercion",
     ),
     Outcome(
@@ -614,9 +581,8 @@ ENTRIES: Final[tuple[Outcome, ...]] = (
         "int",
         "clashes",
         COUNT,
-        _event_count("clash"),
+        lambda batch: batch.clashes,
         _groups(SUMMARY),
-        needs=_EVENTS,
         event="clash",
     ),
 )

@@ -1,8 +1,13 @@
-"""Replicates: one scenario run under many seeds derived from one master seed.
+"""Replicates: one scenario run under many seeds derived from one master seed, and under many
+parameter sets drawn from its calibrated posterior.
 
 ``run_replicates(scenario, seed, replicates, steps)`` is defined only by those four inputs: the
 per-replicate seeds come from :func:`sim.model.draws.derive_seeds` before any run starts, so
 replicate ``r`` is the same run however the work is done (one process, many, or the batch engine).
+With a posterior, ``draws`` parameter sets are drawn from it (fixed by the same seed), and every
+draw runs under the same ``replicates`` seeds: ``draws x replicates`` runs, numbered draw by draw,
+so what the seeds change and what the parameters change can be told apart
+(:func:`sim.stats.split_uncertainty`).
 
 What a run's summary shows over replicates (:func:`member_outcomes`, :func:`freezes`) is
 computed here (with :func:`sim.stats.describe`), apart from any drawing or printing.
@@ -13,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,9 +27,12 @@ from sim.engine import BatchResult, simulate
 from sim.model.draws import derive_seeds
 from sim.model.events import COLUMNS as EVENT_COLUMNS
 from sim.results.outcomes import summary_table
-from sim.results.run import TIMESERIES_COLUMNS, timeseries_table
+from sim.results.run import TIMESERIES_COLUMNS, event_month, timeseries_table
 from sim.scenario import Scenario, load, schema
 from sim.stats import describe
+
+if TYPE_CHECKING:
+    from sim.calibrate.posterior import Posterior
 
 #: Replicates run together by the batch engine between two progress reports.
 CHUNK = 50
@@ -37,6 +45,10 @@ ID_COLUMNS = ("scenario", "replicate", "seed")
 
 #: The event kind of a member freezing its participation.
 FREEZE = "participation_frozen"
+
+#: Runs whose time series and event log a replicate set keeps (every run's summary is kept):
+#: 1,000 posterior draws x 10 seeds need no 2 million rows of time series to be summarised.
+DETAIL_RUNS = 1000
 
 
 @dataclass(frozen=True)
@@ -56,10 +68,32 @@ class ReplicateSet:
     timeseries: pd.DataFrame
     events: pd.DataFrame
     summary: pd.DataFrame
+    draws: int = 1
+    """Parameter sets drawn from the posterior (1: the scenario's own values)."""
+    posterior: dict[str, Any] | None = None
+    """Where the draws came from: the posterior's folder, scenario, digest and the values the
+    scenario keeps as it sets them (None: no posterior used)."""
 
     @property
     def replicates(self) -> int:
+        """Seeds each parameter set runs under."""
         return len(self.seeds)
+
+    @property
+    def runs(self) -> int:
+        return self.draws * self.replicates
+
+    @property
+    def detailed(self) -> int:
+        """Runs whose time series and events the set keeps (the first ones)."""
+        return int(self.timeseries["replicate"].nunique()) if len(self.timeseries) else 0
+
+    @property
+    def covers(self) -> str:
+        """What the spread over the set's runs covers (:data:`sim.stats.COVERS`)."""
+        from sim.stats import DRAWS, DRAWS_AND_PARAMETERS
+
+        return DRAWS_AND_PARAMETERS if self.draws > 1 else DRAWS
 
     @property
     def start(self) -> str:
@@ -102,8 +136,17 @@ def run_replicates(
     replicates: int,
     steps: int | None = None,
     progress: Progress | None = None,
+    *,
+    draws: int = 1,
+    posterior: Posterior | None = None,
+    detail: int = DETAIL_RUNS,
 ) -> ReplicateSet:
-    """Run ``replicates`` replicates of a scenario, seeds derived from the master ``seed``.
+    """Run ``replicates`` replicates of a scenario, seeds derived from the master ``seed``; with
+    a ``posterior``, ``draws`` parameter sets drawn from it, each under those seeds.
+
+    Run ``k`` is draw ``k // replicates`` under seed ``k % replicates`` (its ``replicate``
+    number is ``k``). Every run's summary is kept; the time series and events of the first
+    ``detail`` runs.
 
     >>> runs = run_replicates("baseline-2022", seed=1, replicates=2, steps=3)
     >>> runs.summary[["replicate", "seed"]].to_dict("list")["replicate"]
@@ -113,27 +156,51 @@ def run_replicates(
     """
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, got {replicates}")
+    if draws < 1 or (draws > 1 and posterior is None):
+        raise ValueError("draws above 1 need a posterior to draw from")
     resolved = scenario if isinstance(scenario, Scenario) else load(scenario)
     horizon = resolved.horizon if steps is None else steps
     seeds = tuple(derive_seeds(seed, replicates))
+    total = draws * replicates
+    run_seeds = np.tile(np.asarray(seeds, dtype=np.uint64), draws)
+    drawn = None if posterior is None else posterior.draw(draws, seed)
     series: list[pd.DataFrame] = []
     logs: list[pd.DataFrame] = []
     summaries: list[pd.DataFrame] = []
-    for first in range(0, replicates, CHUNK):
-        chunk = seeds[first : first + CHUNK]
-        batch = simulate(resolved, chunk, steps=horizon, timeseries=True, events=True)
-        timeseries, events, summary = replicate_tables(batch, resolved.name, first)
-        series.append(timeseries)
-        logs.append(events)
+    for first in range(0, total, CHUNK if total <= detail else max(CHUNK, 20 * CHUNK)):
+        size = CHUNK if first < detail or total <= detail else 20 * CHUNK
+        runs = np.arange(first, min(first + size, total))
+        overrides = None
+        if drawn is not None:
+            which = runs // replicates
+            overrides = {path: np.asarray(values)[which] for path, values in drawn.items()}
+        detailed = runs[-1] < detail
+        batch = simulate(
+            resolved,
+            run_seeds[runs],
+            overrides,
+            steps=horizon,
+            timeseries=detailed,
+            events=detailed,
+        )
+        if detailed:
+            timeseries, events, summary = replicate_tables(batch, resolved.name, first)
+            series.append(timeseries)
+            logs.append(events)
+        else:
+            summary = _summary_only(batch, resolved.name, first)
+        summary.insert(3, "draw", runs // replicates)
         summaries.append(summary)
         if progress is not None:
-            progress(first + len(chunk), replicates)
+            progress(int(runs[-1]) + 1, total)
     events = _concat(logs, EVENT_COLUMNS)
     summary = pd.concat(summaries, ignore_index=True)
-    frozen = events[events["kind"] == FREEZE]
     for name in schema.MEMBERS:
-        months = frozen[frozen["member"] == name].set_index("replicate")["date"]
-        summary[f"freeze_month_{name}"] = summary["replicate"].map(months)
+        steps_frozen = summary[f"freeze_step_{name}"]
+        summary[f"freeze_month_{name}"] = [
+            None if pd.isna(step) else event_month(resolved.start, int(step))
+            for step in steps_frozen
+        ]
     return ReplicateSet(
         scenario=resolved,
         master_seed=seed,
@@ -142,7 +209,18 @@ def run_replicates(
         timeseries=_concat(series, TIMESERIES_COLUMNS),
         events=events,
         summary=_summary_frame(summary),
+        draws=draws,
+        posterior=None if posterior is None else posterior.record(),
     )
+
+
+def _summary_only(batch: BatchResult, scenario: str, first_replicate: int) -> pd.DataFrame:
+    """The summary of a batch run without time series or events (its outcomes need neither)."""
+    summary = summary_table(batch)
+    run = summary.pop("run").to_numpy(np.int64)
+    summary.insert(0, "replicate", run + first_replicate)
+    summary.insert(0, "scenario", scenario)
+    return summary[["scenario", "replicate", "seed", *summary.columns[3:]]]
 
 
 def _concat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
@@ -164,13 +242,26 @@ def _summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def freezes(runs: ReplicateSet) -> pd.DataFrame:
-    """Every freeze of participation: one row per replicate and member that froze.
+    """Every freeze of participation (exit): one row per run and member that froze, from every
+    run's summary.
 
     Columns: ``replicate``, ``member``, ``step``, ``date`` (the "YYYY-MM" month it happened).
     """
-    frozen = runs.events[runs.events["kind"] == FREEZE]
-    table = frozen[["replicate", "member", "step", "date"]].reset_index(drop=True)
-    return table.astype({"replicate": "int64", "step": "int64"})
+    rows = []
+    for name in schema.MEMBERS:
+        frozen = runs.summary[runs.summary[f"freeze_step_{name}"].notna()]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "replicate": frozen["replicate"].to_numpy(np.int64),
+                    "member": name,
+                    "step": frozen[f"freeze_step_{name}"].to_numpy(np.int64),
+                    "date": frozen[f"freeze_month_{name}"].astype(str).to_numpy(),
+                }
+            )
+        )
+    table = pd.concat(rows, ignore_index=True).sort_values(["replicate", "step"], kind="stable")
+    return table.reset_index(drop=True).astype({"replicate": "int64", "step": "int64"})
 
 
 def member_outcomes(runs: ReplicateSet) -> pd.DataFrame:
@@ -180,10 +271,8 @@ def member_outcomes(runs: ReplicateSet) -> pd.DataFrame:
     ``froze_share`` (share of replicates in which the member froze), ``freeze_median``,
     ``freeze_first``, ``freeze_last`` ("YYYY-MM" months of the freezes, "" if none).
     """
-    final = runs.timeseries[runs.timeseries["step"] == runs.timeseries["step"].max()]
     alignment = {
-        str(row["member"]): row
-        for row in describe(final, "alignment", by=["member"]).to_dict("records")
+        name: describe(runs.summary, f"final_alignment_{name}").iloc[0] for name in schema.MEMBERS
     }
     frozen = freezes(runs).sort_values(["step", "replicate"])
     rows: list[dict[str, Any]] = []
@@ -196,7 +285,7 @@ def member_outcomes(runs: ReplicateSet) -> pd.DataFrame:
                 "alignment": float(alignment[name]["mean"]),
                 "alignment_ci_low": float(alignment[name]["ci_low"]),
                 "alignment_ci_high": float(alignment[name]["ci_high"]),
-                "froze_share": len(months) / runs.replicates,
+                "froze_share": len(months) / runs.runs,
                 "freeze_median": median,
                 "freeze_first": months[0] if months else "",
                 "freeze_last": months[-1] if months else "",

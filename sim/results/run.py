@@ -222,6 +222,13 @@ def write_replicates(
             times=provenance.Timestamps(started, provenance.now()),
             run_id=folder.name,
             files=hashes,
+            extra={
+                "draws": runs.draws,
+                "runs": runs.runs,
+                "detailed_runs": runs.detailed,
+                "covers": runs.covers,
+                "posterior": runs.posterior,
+            },
         )
 
     return write_folder(folder, files, force=force, manifest=manifest)
