@@ -5,8 +5,9 @@ ranges) and random seeds, the vectorised engine must give the Mesa model's traje
 1e-12 and the same events (kind, member, counterpart, cause, origin, step; numbers to 1e-12),
 on the baseline and on a variant that exercises every kind of scenario-given event, the shock
 and recovery capacity shapes and exits. Each design point also draws both structural variants
-(balance or bandwagon, affinity or uniform peers) at random. A run's results must also not depend on which other runs share its
-batch: that is what makes a sweep's results independent of chunking and backends.
+(balance or bandwagon, affinity or uniform peers) at random. A run's results must also not
+depend on which other runs share its batch: that is what makes a sweep's results independent of
+chunking and backends.
 """
 
 from __future__ import annotations

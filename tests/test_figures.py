@@ -82,7 +82,8 @@ def test_event_marks_include_freezes_and_russias_events(fragile: ReplicateSet) -
     marks = run_report.event_marks(fragile.events, fragile.replicates)
     shock = marks[marks["kind"] == "mobilisation_shock"]
     # the baseline's September 2022 mobilisation and the scenario's second, each on every panel
-    assert sorted(shock["date"].unique()) == [pd.Timestamp("2022-09-15"), pd.Timestamp("2023-01-15")]
+    months = [pd.Timestamp("2022-09-15"), pd.Timestamp("2023-01-15")]
+    assert sorted(shock["date"].unique()) == months
     for _, month in shock.groupby("date"):
         assert sorted(month["member"]) == sorted(schema.MEMBERS)
     frozen = marks[marks["kind"] == "participation_frozen"]

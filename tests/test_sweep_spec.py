@@ -296,7 +296,9 @@ def test_designs_are_reproducible_and_whole_numbers_rounded() -> None:
 
 
 def test_grid_order_first_parameter_slowest() -> None:
-    spec = from_options("baseline-2022", [f"{CAPACITY}=0.2:0.8:2", "russia.reserve_share=0.1:0.3:3"])
+    spec = from_options(
+        "baseline-2022", [f"{CAPACITY}=0.2:0.8:2", "russia.reserve_share=0.1:0.3:3"]
+    )
     assert points(spec).tolist() == [
         [0.2, 0.1],
         [0.2, 0.2],
