@@ -25,6 +25,8 @@ MEMBER_VALUES = (
     "outside_protection",
     "threat",
     "unanswered_voice",
+    "voice_acts",
+    "appeals_ignored",
     "driver_protection",
     "driver_peers",
 )
