@@ -40,7 +40,7 @@ MASTER_SEED = 2022
 DRAIN = "russia.capacity.drain_per_month"
 LOSS = "mechanisms.trust_loss_ignored"
 GRID = (f"{DRAIN}=0:0.02:5", f"{LOSS}=0.3:0.8:4")  # 20 design points
-LHS = ("russia.capacity.initial=0.2:0.8", f"{LOSS}=0.3:0.8", "russia.reserve=0.1:0.4")
+LHS = ("russia.capacity.initial=0.2:0.8", f"{LOSS}=0.3:0.8", "russia.reserve_share=0.1:0.4")
 STEPS = 36
 
 

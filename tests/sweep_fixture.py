@@ -21,7 +21,7 @@ from sim.model.draws import derive_seeds
 from sim.scenario import schema
 
 CAPACITY = "russia.capacity.initial"
-OTHER = "mechanisms.alignment_bias"
+OTHER = "mechanisms.weight_threat"
 THIRD = "mechanisms.inertia"
 BOUNDS = {CAPACITY: (0.0, 1.0), OTHER: (0.5, 1.25), THIRD: (0.8, 0.97)}
 #: The capacity at which mean final cohesion crosses 0.5 in a full grid.

@@ -2,10 +2,12 @@
 
 For random design points (random values of many sweepable paths, drawn inside the scenario's
 ranges) and random seeds, the vectorised engine must give the Mesa model's trajectories to
-1e-12 and the same events (kind, member, counterpart, origin, step; numbers to 1e-12), on the
-baseline and on a variant that exercises every kind of scenario-given event and the shock and
-recovery capacity shapes. A run's results must also not depend on which other runs share its
-batch: that is what makes a sweep's results independent of chunking and backends.
+1e-12 and the same events (kind, member, counterpart, cause, origin, step; numbers to 1e-12),
+on the baseline and on a variant that exercises every kind of scenario-given event, the shock
+and recovery capacity shapes and exits. Each design point also draws both structural variants
+(balance or bandwagon, affinity or uniform peers) at random. A run's results must also not
+depend on which other runs share its batch: that is what makes a sweep's results independent of
+chunking and backends.
 """
 
 from __future__ import annotations
@@ -26,17 +28,21 @@ from sim.scenario import Scenario, load, schema
 TOLERANCE = 1e-12
 POINTS_PER_SCENARIO = 30
 
-#: Swept paths: Russia, capacity, members, outside powers, clashes and mechanisms (whole
+#: Swept paths: Russia, capacity, members, outside powers, pairs and mechanisms (whole
 #: numbers included).
 PATHS = (
     "russia.capacity.initial",
     "russia.capacity.drain_per_month",
+    "russia.capacity.floor",
     "russia.threat_posture",
     "russia.posture_decay",
-    "russia.reserve",
+    "russia.reserve_share",
+    "russia.drift_penalty",
     "russia.coercion_trigger",
     "russia.coercion_propensity",
     "russia.coercion_cost",
+    "russia.concession_cost",
+    "russia.drill_cost",
     "members.Kazakhstan.energy_transit",
     "members.Kyrgyzstan.alignment",
     "members.Belarus.trust",
@@ -44,23 +50,46 @@ PATHS = (
     "members.Armenia.entrapment_aversion",
     "members.Tajikistan.crisis_cost",
     "members.Tajikistan.outside_options",
-    "powers.China.interest.Kazakhstan",
+    "powers.China.security_interest.Kazakhstan",
+    "powers.China.economic_interest.Kazakhstan",
+    "powers.EU.security_interest.Armenia",
     "powers.EU.responsiveness",
     "clashes.Kyrgyzstan-Tajikistan",
+    "affinity.Kyrgyzstan-Tajikistan",
+    "affinity.Kazakhstan-Kyrgyzstan",
     "mechanisms.trust_loss_ignored",
     "mechanisms.onlooker_weight",
+    "mechanisms.step_in",
+    "mechanisms.policing_effect",
+    "mechanisms.hazard_reference_capacity",
+    "mechanisms.affinity_clash_loss",
+    "mechanisms.affinity_recovery",
     "mechanisms.inertia",
     "mechanisms.peer_weight",
     "mechanisms.coercion_effect",
     "mechanisms.coercion_backfire",
-    "mechanisms.exit_threshold",
+    "mechanisms.weight_regime",
+    "mechanisms.weight_lockin",
+    "mechanisms.weight_threat",
+    "mechanisms.weight_entrapment",
     "mechanisms.drill_threshold",
-    "mechanisms.alignment_bias",
-    "mechanisms.freeze_after_months",
+    "mechanisms.voice_propensity",
+    "mechanisms.voice_trust_gain",
+    "mechanisms.loyalty",
+    "mechanisms.exit_threshold",
+    "mechanisms.voice_before_exit",
     "mechanisms.clash_memory_months",
     "mechanisms.min_drill_participants",
 )
-VARIANT_FIXED = ("mechanisms.alignment_bias", "mechanisms.freeze_after_months")
+#: What the variant sets so that members exit (a stance under hedging counts as turned, no
+#: loyalty, one unanswered voice act, a weak pull to stay): not swept there.
+VARIANT_FIXED = (
+    "mechanisms.exit_threshold",
+    "mechanisms.loyalty",
+    "mechanisms.voice_before_exit",
+    "mechanisms.weight_regime",
+    "mechanisms.weight_lockin",
+)
 VARIANT_EXTRA = ("russia.capacity.shock_size", "russia.capacity.recovery_per_month")
 
 VARIANT = """
@@ -75,8 +104,11 @@ recovery_at = "2024-01"
 recovery_per_month = { value = 0.02, range = [0.0, 0.05], source = "test" }
 
 [mechanisms]
-alignment_bias = 0.1
-freeze_after_months = 3
+exit_threshold = 0.5
+loyalty = 0.0
+voice_before_exit = 1
+weight_regime = 0.5
+weight_lockin = 0.5
 
 [[events]]
 id = "mobilisation"
@@ -126,7 +158,8 @@ members = ["Kazakhstan", "Kyrgyzstan"]
 def random_design(
     scenario: Scenario, paths: tuple[str, ...], count: int, seed: int
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``count`` random design points inside the scenario's ranges, and random seeds."""
+    """``count`` random design points inside the scenario's ranges, each structural variant
+    chosen at random, and random seeds."""
     rng = np.random.default_rng(seed)
     overrides: dict[str, np.ndarray] = {}
     for path in paths:
@@ -136,12 +169,22 @@ def random_design(
         spec = schema.leaf(path)
         assert spec is not None and spec.sweepable
         overrides[path] = np.round(draws) if spec.kind == "int" else draws
+    for key, choices in schema.VARIANTS.items():
+        overrides[f"variants.{key}"] = rng.choice(np.array(choices, dtype=object), count)
     seeds = rng.integers(0, 2**63, count, dtype=np.uint64)
     return overrides, seeds
 
 
+def design_point(overrides: dict[str, np.ndarray], index: int) -> dict[str, float | str]:
+    """One design point's values: numbers, and the structural variants by name."""
+    return {
+        path: str(values[index]) if path.startswith("variants.") else float(values[index])
+        for path, values in overrides.items()
+    }
+
+
 def mesa_run(
-    scenario: Scenario, seed: int, overrides: dict[str, float]
+    scenario: Scenario, seed: int, overrides: dict[str, float | str]
 ) -> tuple[RunResult, CSTOModel]:
     model = CSTOModel(scenario, rng=seed, overrides=overrides).run()
     return result_from_model(model), model
@@ -161,7 +204,7 @@ def assert_same_run(batch: BatchResult, index: int, reference: RunResult) -> Non
     )
     events, expected = mine.events, reference.events
     assert len(events) == len(expected)
-    for column in ("step", "kind", "member", "counterpart", "origin"):
+    for column in ("step", "kind", "member", "counterpart", "cause", "origin"):
         assert events[column].tolist() == expected[column].tolist(), column
     np.testing.assert_allclose(
         events[["value", "threshold", "effect"]].to_numpy(np.float64),
@@ -183,6 +226,7 @@ def assert_same_outcomes(outcomes: pd.DataFrame, index: int, model: CSTOModel) -
     assert ("" if pd.isna(member) else member) == model.first_freeze_member
     for member in model.members:
         assert abs(row[f"final_alignment_{member.name}"] - member.alignment) <= TOLERANCE
+        assert row[f"voice_acts_{member.name}"] == member.voice_acts
 
 
 def comparable(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -219,19 +263,22 @@ def test_batch_engine_equals_mesa_model_on_random_design_points(
     cases: list[tuple[Scenario, dict[str, np.ndarray], np.ndarray]],
 ) -> None:
     kinds: set[str] = set()
+    variants: set[tuple[str, ...]] = set()
     compared = 0
     for scenario, overrides, seeds in cases:
         batch = simulate(scenario, seeds, overrides, timeseries=True, events=True)
         outcomes = outcome_table(batch)
         for index, seed in enumerate(seeds):
-            point = {path: float(values[index]) for path, values in overrides.items()}
+            point = design_point(overrides, index)
             reference, model = mesa_run(scenario, int(seed), point)
             assert_same_run(batch, index, reference)
             assert_same_outcomes(outcomes, index, model)
             kinds.update(reference.events["kind"])
+            variants.add(tuple(str(point[f"variants.{key}"]) for key in schema.VARIANTS))
             compared += 1
     assert compared >= 50
     assert kinds == set(KINDS), f"event kinds never exercised: {set(KINDS) - kinds}"
+    assert len(variants) == 4, f"combinations of structural variants compared: {variants}"
 
 
 def test_a_runs_results_do_not_depend_on_its_batch(

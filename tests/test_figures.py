@@ -12,6 +12,16 @@ from sim.report import run as run_report
 from sim.results.replicates import ReplicateSet, run_replicates
 from sim.scenario import load, schema
 
+#: Mechanisms under which members exit within a year and a half (a stance under hedging counts
+#: as turned, no loyalty, one unanswered voice act, a weak pull to stay).
+QUICK_EXIT = {
+    "mechanisms.exit_threshold": 0.5,
+    "mechanisms.loyalty": 0.0,
+    "mechanisms.voice_before_exit": 1,
+    "mechanisms.weight_regime": 0.5,
+    "mechanisms.weight_lockin": 0.5,
+}
+
 
 @pytest.fixture(scope="module")
 def runs() -> ReplicateSet:
@@ -20,9 +30,7 @@ def runs() -> ReplicateSet:
 
 @pytest.fixture(scope="module")
 def fragile() -> ReplicateSet:
-    scenario = load("second-mobilisation").with_values(
-        {"mechanisms.exit_threshold": 0.5, "mechanisms.freeze_after_months": 3}, origin="test"
-    )
+    scenario = load("second-mobilisation").with_values(QUICK_EXIT, origin="test")
     return run_replicates(scenario, seed=3, replicates=4, steps=18)
 
 
@@ -40,8 +48,8 @@ def test_cohesion_band_has_one_row_per_step_over_replicates(runs: ReplicateSet) 
     assert (band["ci_low"] <= band["mean"] + 1e-12).all()
     assert (band["mean"] <= band["ci_high"] + 1e-12).all()
     assert (band["low"] <= band["high"]).all()
-    assert band["date"].iloc[0] == pd.Timestamp("2022-10-01")
-    assert band["date"].iloc[-1] == pd.Timestamp("2023-10-01")
+    assert band["date"].iloc[0] == pd.Timestamp("2022-09-01")
+    assert band["date"].iloc[-1] == pd.Timestamp("2023-09-01")
     assert band["capacity"].iloc[0] == pytest.approx(0.5)
 
 
@@ -64,15 +72,20 @@ def test_event_marks_show_scenario_events_on_each_member_concerned(runs: Replica
         ("Tajikistan", "clash", "Kyrgyzstan"),
         ("Armenia", "appeal_ignored", "Azerbaijan"),
         ("Kazakhstan", "security_pledge", "China"),
+        *((name, "mobilisation_shock", "Russia") for name in schema.MEMBERS),
     }
-    assert (marks["date"] == pd.Timestamp("2022-10-15")).all(), "mid-month of October 2022"
+    assert (marks["date"] == pd.Timestamp("2022-09-15")).all(), "mid-month of September 2022"
     assert (marks["share"] == 1.0).all()
 
 
 def test_event_marks_include_freezes_and_russias_events(fragile: ReplicateSet) -> None:
     marks = run_report.event_marks(fragile.events, fragile.replicates)
     shock = marks[marks["kind"] == "mobilisation_shock"]
-    assert sorted(shock["member"]) == sorted(schema.MEMBERS)
+    # the baseline's September 2022 mobilisation and the scenario's second, each on every panel
+    months = [pd.Timestamp("2022-09-15"), pd.Timestamp("2023-01-15")]
+    assert sorted(shock["date"].unique()) == months
+    for _, month in shock.groupby("date"):
+        assert sorted(month["member"]) == sorted(schema.MEMBERS)
     frozen = marks[marks["kind"] == "participation_frozen"]
     assert len(frozen) > 0
     events = fragile.events[fragile.events["kind"] == "participation_frozen"]

@@ -16,7 +16,20 @@ from sim.mesa.agents import Member, OutsidePower, Russia
 from sim.mesa.model import CSTOModel
 from sim.scenario import load, schema
 
-MEMBER_VALUES = ("alignment", "preferred_alignment", "trust", "outside_options", "fear")
+MEMBER_VALUES = (
+    "alignment",
+    "preferred_alignment",
+    "net_value",
+    "trust",
+    "outside_options",
+    "outside_protection",
+    "threat",
+    "unanswered_voice",
+    "voice_acts",
+    "appeals_ignored",
+    "driver_protection",
+    "driver_peers",
+)
 
 
 @pytest.mark.parametrize("seed", [1, 17])
@@ -44,11 +57,16 @@ def test_agents_are_typed_views_onto_the_state() -> None:
     assert len(model.agents_by_type[OutsidePower]) == len(schema.POWERS)
     assert len(model.agents_by_type[Russia]) == 1
     armenia = model.members[schema.MEMBERS.index("Armenia")]
-    assert armenia.alignment == pytest.approx(0.55)
+    assert armenia.alignment == pytest.approx(0.6)
     assert armenia.entrapment_aversion == pytest.approx(1.0)
+    assert armenia.proximity == pytest.approx(0.5)
     assert model.russia.capacity == model.capacity
     china = model.powers[schema.POWERS.index("China")]
-    assert china.engagement.shape == (len(schema.MEMBERS),)
+    assert china.security_engagement.shape == (len(schema.MEMBERS),)
+    assert china.economic_engagement.shape == (len(schema.MEMBERS),)
+    kazakhstan = schema.MEMBERS.index("Kazakhstan")
+    assert china.security_interest[kazakhstan] == pytest.approx(0.4)
+    assert china.economic_interest[kazakhstan] == pytest.approx(0.6)
 
 
 def test_a_value_set_by_hand_is_what_the_next_month_starts_from() -> None:

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.engine import BatchResult, simulate
+from sim.model.events import VOICE_KINDS
 from sim.results import outcomes
 from sim.results.outcomes import (
     GROUPS,
@@ -104,14 +105,16 @@ def test_a_sweep_table_lists_member_outcomes_last_and_a_summary_member_by_member
     assert OUTCOME_COLUMNS[6:] == (
         *(f"final_alignment_{name}" for name in schema.MEMBERS),
         *(f"freeze_step_{name}" for name in schema.MEMBERS),
+        *(f"voice_acts_{name}" for name in schema.MEMBERS),
     )
     summary = [entry.name for entry in outcomes.summary_layout(REGISTRY.group("summary"))]
     first = schema.MEMBERS[0]
     start = summary.index(f"final_alignment_{first}")
-    assert summary[start : start + 4] == [
+    assert summary[start : start + 5] == [
         f"final_alignment_{first}",
         f"final_trust_{first}",
         f"freeze_step_{first}",
+        f"voice_acts_{first}",
         f"final_alignment_{schema.MEMBERS[1]}",
     ]
 
@@ -146,6 +149,17 @@ def test_derived_outcomes_come_from_a_stored_table(batch: BatchResult) -> None:
         expected = REGISTRY.get(f"froze_{name}").values(batch).astype(float)
         np.testing.assert_array_equal(derived[f"froze_{name}"].to_numpy(), expected)
     assert REGISTRY.derived(derived) is derived  # nothing left to add
+
+
+def test_voice_acts_count_the_logged_voice_events(batch: BatchResult) -> None:
+    assert batch.events is not None
+    voice = batch.events[batch.events["kind"].isin(VOICE_KINDS)]
+    counts = voice.groupby(["run", "member"]).size()
+    assert counts.sum() > 0, "the fixture should exercise voice"
+    for index, name in enumerate(schema.MEMBERS):
+        expected = [int(counts.get((run, name), 0)) for run in range(len(batch.seeds))]
+        assert REGISTRY.get(f"voice_acts_{name}").values(batch).tolist() == expected, name
+        assert batch.voice_acts[:, index].tolist() == expected, name
 
 
 FINAL_STRAIN = Outcome(

@@ -229,9 +229,10 @@ def test_events_mark_scenario_given_events(two_runs: tuple[Path, Path]) -> None:
     events = pd.read_csv(two_runs[0] / "events.csv")
     given = events[events["origin"] == "scenario"]
     per_replicate = given.groupby("replicate")["kind"].apply(sorted).tolist()
-    assert per_replicate == [["appeal_ignored", "clash", "security_pledge"]] * 3
+    expected = ["appeal_ignored", "clash", "mobilisation_shock", "security_pledge"]
+    assert per_replicate == [expected] * 3
     assert set(events["origin"]) == {"model", "scenario"}
-    assert (given["date"] == "2022-10").all()
+    assert (given["date"] == "2022-09").all()
 
 
 @pytest.mark.slow
@@ -261,7 +262,7 @@ def test_manifest_says_how_to_reproduce_the_folder(two_runs: tuple[Path, Path]) 
     assert values["members.Kazakhstan.energy_transit"]["value"] == 0.8
     assert "CPC" in values["members.Kazakhstan.energy_transit"]["source"]
     assert values["members.Kazakhstan.energy_transit"]["range"] == [0.67, 0.8]
-    assert len(manifest["parameters"]["events"]) == 3
+    assert len(manifest["parameters"]["events"]) == len(scenario.events) == 4
     assert manifest["master_seed"] == 5
     assert manifest["replicate_seeds"] == derive_seeds(5, 3)
     assert manifest["steps"] == 8

@@ -19,13 +19,21 @@ from sim.results.replicates import CHUNK, freezes, member_outcomes, run_replicat
 from sim.scenario import load, schema
 from sim.stats import describe
 
+#: Mechanisms under which members exit within two years (tests/data/reports/fragile.toml).
+QUICK_EXIT = {
+    "mechanisms.exit_threshold": 0.5,
+    "mechanisms.loyalty": 0.0,
+    "mechanisms.voice_before_exit": 1,
+    "mechanisms.weight_regime": 0.5,
+    "mechanisms.weight_lockin": 0.5,
+}
+
 
 @pytest.fixture(scope="module")
 def fragile() -> object:
-    """The baseline with a high exit threshold, so members freeze."""
-    return load("baseline-2022").with_values(
-        {"mechanisms.exit_threshold": 0.5, "mechanisms.freeze_after_months": 3}, origin="test"
-    )
+    """The baseline with members quick to exit (a stance under hedging counts as turned, no
+    loyalty, one unanswered voice act, a weak pull to stay), so members freeze."""
+    return load("baseline-2022").with_values(QUICK_EXIT, origin="test")
 
 
 def test_each_replicate_is_the_run_of_its_derived_seed() -> None:

@@ -107,6 +107,7 @@ def test_summary_numbers_equal_those_computed_from_the_files(
     summary = pd.read_csv(run_folder / "summary.csv")
     events = pd.read_csv(run_folder / "events.csv")
     timeseries = pd.read_parquet(run_folder / "timeseries.parquet")
+    manifest = json.loads((run_folder / "manifest.json").read_text())
     text = " ".join(made.summary)
     replicates = len(summary)
 
@@ -127,7 +128,7 @@ def test_summary_numbers_equal_those_computed_from_the_files(
         steps = np.sort(rows.groupby("replicate")["step"].min().to_numpy())
         share = len(steps) / replicates
         median = int(np.quantile(steps, 0.5, method="lower"))
-        month = prose.month_words(results_run.event_month("2022-10", median))
+        month = prose.month_words(results_run.event_month(manifest["start"], median))
         assert (
             f"{member} froze its participation in {share:.0%} of replicates "
             f"({len(steps)} of {replicates}), median month {median} ({month}"

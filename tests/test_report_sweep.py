@@ -203,8 +203,8 @@ def real_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("real")
     made = {}
     for design, params, samples in (
-        ("grid", ["russia.capacity.initial=0:1:6", "mechanisms.alignment_bias=0.5:1.25:3"], None),
-        ("sobol", ["russia.capacity.initial=0:1", "mechanisms.alignment_bias=0.5:1.25"], 16),
+        ("grid", ["russia.capacity.initial=0:1:6", "mechanisms.weight_threat=0.5:1.25:3"], None),
+        ("sobol", ["russia.capacity.initial=0:1", "mechanisms.weight_threat=0.5:1.25"], 16),
     ):
         arguments = ["sweep", "baseline-2022", "--design", design, "--replicates", "3"]
         for param in params:

@@ -64,9 +64,14 @@ def test_two_scenarios_with_the_same_seed_face_the_same_crises() -> None:
     """Common random numbers: the draws do not depend on the scenario."""
     first = CSTOModel("baseline-2022", rng=3)
     drained = CSTOModel("baseline-2022", rng=3, drain_per_month=0.03)
+    other_seed = CSTOModel("baseline-2022", rng=4)
     first_draws, drained_draws = first.setting.draws, drained.setting.draws
-    np.testing.assert_array_equal(first_draws.crisis, drained_draws.crisis)
-    np.testing.assert_array_equal(first_draws.clash, drained_draws.clash)
+    assert first_draws.months == drained_draws.months == first.horizon
+    for month in range(first.horizon):
+        for stream in ("crisis", "clash", "coercion", "voice"):
+            mine = getattr(first_draws, stream)(month)
+            np.testing.assert_array_equal(mine, getattr(drained_draws, stream)(month))
+            assert not np.array_equal(mine, getattr(other_seed.setting.draws, stream)(month))
 
 
 @pytest.mark.slow

@@ -282,7 +282,7 @@ def test_a_month_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "fixed",
     [
-        '"russia.reserve" = 0.2\nrussia.reserve = 0.3\n',
+        '"russia.reserve_share" = 0.2\nrussia.reserve_share = 0.3\n',
         '"russia.capacity.floor" = 0.1\n[fixed.russia.capacity]\nfloor = 0.2\n',
     ],
 )
@@ -291,11 +291,11 @@ def test_a_sweep_value_set_twice_through_quoting_is_refused(tmp_path: Path, fixe
     assert_sweep_refused([path], tmp_path / "out", "fixed.russia.", "set twice")
     swept = sweep_file(
         tmp_path,
-        '"russia.reserve" = { low = 0.1, high = 0.2, levels = 2 }\n'
-        "russia.reserve = { low = 0.1, high = 0.3, levels = 2 }\n",
+        '"russia.reserve_share" = { low = 0.1, high = 0.2, levels = 2 }\n'
+        "russia.reserve_share = { low = 0.1, high = 0.3, levels = 2 }\n",
         "twice.toml",
     )
-    assert_sweep_refused([swept], tmp_path / "out", "russia.reserve", "swept twice")
+    assert_sweep_refused([swept], tmp_path / "out", "russia.reserve_share", "swept twice")
 
 
 def test_a_sweep_name_must_match_the_pattern_in_full(tmp_path: Path) -> None:

@@ -352,7 +352,7 @@ def test_salib_analyze_runs_on_the_folder(tmp_path: Path, design: str) -> None:
 
     spec = from_options(
         "baseline-2022",
-        [f"{CAPACITY}=0.2:0.8", f"{LOSS}=0.3:0.8", "russia.reserve=0.1:0.4"],
+        [f"{CAPACITY}=0.2:0.8", f"{LOSS}=0.3:0.8", "russia.reserve_share=0.1:0.4"],
         design=design,
         samples=16 if design == "sobol" else 8,
         replicates=2,

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.sweep.spec import OUTCOME_COLUMNS
+from sim.sweep.spec import OUTCOME_COLUMNS, OUTCOME_FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "sweeps.md"
@@ -72,9 +72,13 @@ def test_every_example_on_the_page_runs_and_shows_real_output(
 
 
 def test_the_page_documents_every_outcome_and_design() -> None:
+    of_members = {column for columns in OUTCOME_FAMILIES.values() for column in columns}
     for column in OUTCOME_COLUMNS:
-        if not column.startswith(("final_alignment_", "freeze_step_")):
+        if column not in of_members:
             assert f"`{column}`" in TEXT, column
+    for family in OUTCOME_FAMILIES:
+        assert f"`{family}_<member>` (group `{family}`)" in TEXT, family
+        assert f"| `{family}_<member>` | " in TEXT, family
     for design in ("grid", "lhs", "sobol", "morris"):
         assert f"`{design}`" in TEXT
     for flag in ("--param", "--design", "--replicates", "--workers", "--scheduler", "--out"):

@@ -39,7 +39,7 @@ method = "grid"
 
 [parameters]
 "russia.capacity.initial" = { low = 0.2, high = 0.8, levels = 3 }
-mechanisms.freeze_after_months = { low = 3, high = 12, levels = 4 }
+mechanisms.voice_before_exit = { low = 3, high = 12, levels = 4 }
 members.Kazakhstan.energy_transit = { levels = 2 }
 """
 
@@ -63,7 +63,7 @@ def test_sweep_file_is_read_with_quoted_and_dotted_keys_and_scenario_ranges(tmp_
     assert spec.name == "small" and spec.seed == 7 and spec.replicates == 2 and spec.horizon == 3
     assert spec.paths == (
         CAPACITY,
-        "mechanisms.freeze_after_months",
+        "mechanisms.voice_before_exit",
         "members.Kazakhstan.energy_transit",
     )
     energy = spec.parameters[2]
@@ -100,12 +100,12 @@ def test_command_line_options_replace_and_extend_a_sweep_file(tmp_path: Path) ->
     spec = load_sweep(write(tmp_path, GRID_FILE))
     changed = with_options(
         spec,
-        [f"{CAPACITY}=0.1:0.9:2", "russia.reserve=0.1:0.3:2"],
+        [f"{CAPACITY}=0.1:0.9:2", "russia.reserve_share=0.1:0.3:2"],
         replicates=5,
         seed=3,
     )
     assert changed.paths[0] == CAPACITY and changed.parameters[0].levels == 2
-    assert changed.paths[-1] == "russia.reserve"
+    assert changed.paths[-1] == "russia.reserve_share"
     assert changed.points() == 2 * 4 * 2 * 2 and changed.replicates == 5 and changed.seed == 3
 
 
@@ -123,7 +123,7 @@ def test_command_line_options_replace_and_extend_a_sweep_file(tmp_path: Path) ->
         (["--param", f"{CAPACITY}=0.2:1.5:3"], "outside the allowed [0, 1]"),
         (["--param", f"{CAPACITY}=0.2:x:3"], "HIGH: expected a number"),
         (["--param", f"{CAPACITY}=0.2:0.8"], "a grid design needs levels"),
-        (["--param", "mechanisms.freeze_after_months=3.5:6:2"], "expected a whole number"),
+        (["--param", "mechanisms.voice_before_exit=3.5:6:2"], "expected a whole number"),
         (["--param", "mechanisms.min_drill_participants=2:3:5"], "has at most 2 levels"),
         (["--param", f"{CAPACITY}=0.2:0.8:3", "--design", "sobel"], "did you mean 'sobol'"),
         (["--param", f"{CAPACITY}=0.2:0.8", "--design", "lhs"], "needs samples"),
@@ -282,7 +282,7 @@ def test_sobol_and_morris_rows_are_salibs_samples_in_salibs_order() -> None:
 
 
 def test_designs_are_reproducible_and_whole_numbers_rounded() -> None:
-    params = [f"{CAPACITY}=0.3:0.7", "mechanisms.freeze_after_months=3:12"]
+    params = [f"{CAPACITY}=0.3:0.7", "mechanisms.voice_before_exit=3:12"]
     first = points(from_options("baseline-2022", params, design="lhs", samples=50, seed=3))
     again = points(from_options("baseline-2022", params, design="lhs", samples=50, seed=3))
     other = points(from_options("baseline-2022", params, design="lhs", samples=50, seed=4))
@@ -296,7 +296,9 @@ def test_designs_are_reproducible_and_whole_numbers_rounded() -> None:
 
 
 def test_grid_order_first_parameter_slowest() -> None:
-    spec = from_options("baseline-2022", [f"{CAPACITY}=0.2:0.8:2", "russia.reserve=0.1:0.3:3"])
+    spec = from_options(
+        "baseline-2022", [f"{CAPACITY}=0.2:0.8:2", "russia.reserve_share=0.1:0.3:3"]
+    )
     assert points(spec).tolist() == [
         [0.2, 0.1],
         [0.2, 0.2],

@@ -7,9 +7,10 @@ runs: it holds a :class:`~sim.model.state.State` of one run and each ``step()`` 
 own slot of that state, so what a student sees stepping this model is exactly what
 :func:`sim.engine.simulate` computes for the same seed.
 
-One step is one month; step 1 simulates the scenario's start month (October 2022 in the
-baseline). All randomness is drawn in ``__init__`` from ``rng`` (the run's seed) by
-:mod:`sim.model.draws`; Mesa's own generator is seeded from the same number and not used.
+One step is one month; step 1 simulates the scenario's start month (September 2022 in the
+baseline). Every random number is a pure function of ``rng`` (the run's seed), the stream, the
+month and the slot (:mod:`sim.model.draws`), computed as each month needs it; Mesa's own
+generator is seeded from the same number and not used.
 """
 
 from __future__ import annotations

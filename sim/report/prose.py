@@ -4,7 +4,7 @@ covers, whether a difference matters, and the paragraph that says how to read an
 >>> month_words("2023-12")
 'December 2023'
 >>> mean_words("froze"), mean_words("final_cohesion")
-('share of runs in which a member froze', 'mean final cohesion')
+('share of runs in which a member froze its participation (exit)', 'mean final cohesion')
 >>> covers_words("draws")
 'over the random draws (seeds) of the replicates'
 """

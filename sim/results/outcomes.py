@@ -287,8 +287,8 @@ def choices_text(entries: Sequence[Outcome]) -> str:
     """Outcomes as the choices of an error message: aliases in brackets, and a member outcome
     given for every member as one ``..._<member>`` choice.
 
-    >>> choices_text(REGISTRY.group("threshold"))[:61]
-    'final_cohesion (or cohesion), min_cohesion, froze (or freeze)'
+    >>> choices_text(REGISTRY.group("threshold"))[:75]
+    'final_cohesion (or cohesion), min_cohesion, froze (or freeze, exit, exited)'
     """
     texts: list[str] = []
     families: set[str] = set()

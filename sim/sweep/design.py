@@ -9,7 +9,7 @@ Whole-number values (``levels``, months) are rounded to the nearest whole number
 
 >>> from sim.sweep.spec import from_options
 >>> spec = from_options("baseline-2022", ["russia.capacity.initial=0.2:0.8:3",
-...                                       "mechanisms.freeze_after_months=3:12:2"])
+...                                       "mechanisms.voice_before_exit=3:12:2"])
 >>> points(spec).tolist()
 [[0.2, 3.0], [0.2, 12.0], [0.5, 3.0], [0.5, 12.0], [0.8, 3.0], [0.8, 12.0]]
 """

@@ -80,7 +80,7 @@ class Parameter:
     high: float
     levels: int | None = None
     integer: bool = False
-    """A whole-number value (e.g. ``mechanisms.freeze_after_months``): samples are rounded."""
+    """A whole-number value (e.g. ``mechanisms.voice_before_exit``): samples are rounded."""
 
     def record(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"path": self.path, "low": self.low, "high": self.high}
