@@ -98,7 +98,9 @@ def test_run_reports_freezes_with_month_and_share(tmp_path: Path) -> None:
         "voice_before_exit = 1\nweight_regime = 0.5\nweight_lockin = 0.5\n",
         encoding="utf-8",
     )
-    result = invoke("run", fragile, "-r", "5", "-t", "24", "--out", tmp_path, "--no-figures")
+    result = invoke(
+        "run", fragile, "-r", "5", "-t", "24", "--out", tmp_path, "--no-figures", "--no-posterior"
+    )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     folder = results_path(result.stdout)
     summary = pd.read_csv(folder / "summary.csv", dtype={"freeze_month_Armenia": str})
@@ -127,8 +129,11 @@ def test_run_accepts_a_path_and_default_steps_from_the_scenario(tmp_path: Path) 
         "--quiet",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip() == f"Results: {tmp_path / 'ceasefire-2023' / 'seed1-r1-t37'}"
-    frame = pd.read_parquet(tmp_path / "ceasefire-2023" / "seed1-r1-t37" / "timeseries.parquet")
+    # the child inherits the baseline's posterior: 100 parameter sets, each under one seed
+    assert result.stdout.strip() == f"Results: {tmp_path / 'ceasefire-2023' / 'seed1-d100-r1-t37'}"
+    frame = pd.read_parquet(
+        tmp_path / "ceasefire-2023" / "seed1-d100-r1-t37" / "timeseries.parquet"
+    )
     assert frame["step"].max() == load("ceasefire-2023").horizon
 
 

@@ -103,8 +103,13 @@ def test_a_box_in_words_names_meanings_limits_coverage_and_density() -> None:
         in text
     )
     assert "Russia's capacity for the region" in text  # the schema's meaning
-    assert f"In {box.density:.0%} of its runs Armenia froze (density" in text
-    assert f"it holds {box.coverage:.0%} of all runs in which Armenia froze (coverage)" in text
+    assert (
+        f"In {box.density:.0%} of its runs Armenia froze its participation (exit) (density" in text
+    )
+    assert (
+        f"it holds {box.coverage:.0%} of all runs in which Armenia froze its participation "
+        "(exit) (coverage)" in text
+    )
     assert limit_words("russia.capacity.initial", 0.2, 0.5, (0.0, 1.0)).endswith(
         "between 0.2 and 0.5"
     )

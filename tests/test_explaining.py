@@ -100,7 +100,8 @@ def test_compare_words_negligible_identical_and_clear_differences_and_what_inter
         "(even where the paired interval excludes zero): final cohesion (-0.002)."
     )
     assert sentences[2] == (
-        "tiny: no difference from base in any replicate in share of runs in which Armenia froze."
+        "tiny: no difference from base in any replicate in share of runs in which Armenia froze "
+        "its participation (exit)."
     )
     lines = compare_report.compare_text_table(table, "base")
     assert lines[0].startswith("tiny against base, 6 paired replicates (paired 95% intervals over")

@@ -66,11 +66,22 @@ def test_every_outcome_gives_one_value_of_its_type_per_run(batch: BatchResult) -
 
 def test_an_outcome_that_needs_events_says_so() -> None:
     bare = simulate(load("baseline-2022"), [1, 2], steps=3)
-    with pytest.raises(ValueError, match=r"appeals_answered needs simulate\(\.\.\., events=True\)"):
-        REGISTRY.get("appeals_answered").values(bare)
-    with pytest.raises(ValueError, match="timeseries=True, events=True"):
-        summary_table(bare)
-    assert len(outcome_table(bare)) == 2  # what a sweep keeps needs neither
+    logged = Outcome(
+        "events_logged",
+        "int",
+        "events logged",
+        outcomes.COUNT,
+        lambda batch: np.bincount(batch.events["run"], minlength=len(batch.seeds)),
+        frozenset({outcomes.SUMMARY}),
+        needs=frozenset({outcomes.EVENTS}),
+    )
+    with pytest.raises(ValueError, match=r"events_logged needs simulate\(\.\.\., events=True\)"):
+        logged.values(bare)
+    with pytest.raises(ValueError, match="events=True"):
+        summary_table(bare, REGISTRY.with_entries(logged))
+    # every outcome of the registry comes from a run's own counters: a bare batch has them all
+    assert len(summary_table(bare)) == 2
+    assert len(outcome_table(bare)) == 2
 
 
 def test_names_are_found_in_any_case_and_by_alias_with_a_hint_when_unknown() -> None:
