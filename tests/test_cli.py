@@ -30,7 +30,7 @@ def baseline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, s
     out = tmp_path_factory.mktemp("results")
     result = invoke(
         "run", "baseline-2022", "--seed", "3", "--replicates", "4", "--steps", "6",
-        "--out", out, "--csv",
+        "--no-posterior", "--out", out, "--csv",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     return results_path(result.stdout), result.stdout, result.stderr
@@ -78,15 +78,43 @@ def test_run_prints_a_summary_that_matches_the_files(baseline_run: tuple[Path, s
             line.startswith(f"│ {name}") and f"{alignment:.3f}" in line
             for line in stdout.splitlines()
         ), name
-    assert "Froze in" in stdout
+    assert "Exited" in stdout
     assert "95% CI" in stdout
 
 
 @pytest.mark.slow
 def test_run_shows_a_progress_bar_on_stderr(baseline_run: tuple[Path, str, str]) -> None:
     _, _, stderr = baseline_run
-    assert "baseline-2022: replicates" in stderr
+    assert "baseline-2022: runs" in stderr
     assert "4/4" in stderr
+
+
+def test_run_draws_parameter_sets_from_the_posterior_and_splits_the_spread(tmp_path: Path) -> None:
+    """With a calibrated posterior, csto run runs DRAWS parameter sets under the same seeds and
+    tells the spread the seeds make from the spread the parameters make."""
+    result = invoke("run", "baseline-2022", "-r", "3", "-d", "20", "-t", "6", "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    folder = results_path(result.stdout)
+    assert folder.name == "seed1-d20-r3-t6"
+    summary = pd.read_csv(folder / "summary.csv", dtype={"seed": "uint64"})
+    assert len(summary) == 60
+    assert summary["draw"].tolist() == [d for d in range(20) for _ in range(3)]
+    assert summary["seed"].tolist() == derive_seeds(1, 3) * 20  # every draw under the same seeds
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["draws"] == 20 and manifest["runs"] == 60
+    assert manifest["covers"] == "draws and parameters"
+    assert manifest["posterior"]["scenario"] == "baseline-2022"
+    assert "--draws" in manifest["command"]
+    assert "± seeds" in result.stdout and "± params" in result.stdout
+    # the parameters spread the runs: final cohesion differs between draws at the same seed
+    first_seed = summary[summary["seed"] == summary["seed"].iloc[0]]
+    assert first_seed["final_cohesion"].nunique() > 1
+
+
+def test_run_without_a_posterior_refuses_draws(tmp_path: Path) -> None:
+    result = invoke("run", "baseline-2022", "-d", "5", "--no-posterior", "--out", tmp_path)
+    assert_one_line_error(result, "--draws 5 needs a calibrated posterior")
+    assert not any(tmp_path.iterdir())
 
 
 def test_run_reports_freezes_with_month_and_share(tmp_path: Path) -> None:
@@ -139,7 +167,9 @@ def test_run_accepts_a_path_and_default_steps_from_the_scenario(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_rerun_into_an_existing_folder_is_refused_unless_forced(tmp_path: Path) -> None:
-    arguments = ("run", "baseline-2022", "-r", "1", "-t", "2", "--out", tmp_path, "-q")
+    arguments = (
+        "run", "baseline-2022", "-r", "1", "-t", "2", "--out", tmp_path, "-q", "--no-posterior"
+    )  # fmt: skip
     assert invoke(*arguments, "--no-figures").exit_code == 0
     folder = tmp_path / "baseline-2022" / "seed1-r1-t2"
     before = (folder / "manifest.json").read_bytes()
@@ -237,7 +267,9 @@ def test_validate_reports_each_bad_file_and_exits_2() -> None:
 
 @pytest.mark.slow
 def test_python_dash_m_sim_runs_in_a_real_process(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "sim", "run", "baseline-2022", "-r", "2", "-t", "3"]
+    command = [
+        sys.executable, "-m", "sim", "run", "baseline-2022", "-r", "2", "-t", "3", "--no-posterior"
+    ]  # fmt: skip
     done = subprocess.run(
         [*command, "--out", str(tmp_path), "--no-figures"],
         capture_output=True,

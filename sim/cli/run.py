@@ -122,10 +122,12 @@ def run_command(
         resolved = load(scenario)
         drawn_from = posterior_for(resolved) if posterior else None
         if drawn_from is None and draws is not None and draws > 1:
-            fail(
-                f"{resolved.name}: --draws {draws} needs a calibrated posterior, and the "
-                "scenario has none (run csto calibrate, or leave out --draws)"
+            why = (
+                "--no-posterior asks for the scenario's own values"
+                if not posterior
+                else "the scenario has none (run csto calibrate)"
             )
+            fail(f"{resolved.name}: --draws {draws} needs a calibrated posterior, and {why}")
         count = (draws if draws is not None else 100) if drawn_from is not None else 1
         seeds = replicates if replicates is not None else (10 if count > 1 else 30)
         if count == 1:
