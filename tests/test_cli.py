@@ -109,6 +109,11 @@ def test_run_draws_parameter_sets_from_the_posterior_and_splits_the_spread(tmp_p
     # the parameters spread the runs: final cohesion differs between draws at the same seed
     first_seed = summary[summary["seed"] == summary["seed"].iloc[0]]
     assert first_seed["final_cohesion"].nunique() > 1
+    from sim import report
+
+    text = " ".join(report.build(folder).summary)
+    assert "60 runs (20 parameter sets from the calibrated posterior x 3 seeds)" in text
+    assert "over the random draws and the calibrated parameters" in text
 
 
 def test_run_without_a_posterior_refuses_draws(tmp_path: Path) -> None:

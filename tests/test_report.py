@@ -38,8 +38,9 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real ``csto run`` folder of a scenario in which members freeze."""
     out = tmp_path_factory.mktemp("results")
     code, _, err = invoke(
-        "run", str(FRAGILE), "--replicates", "12", "--out", str(out), "--quiet", "--no-figures"
-    )
+        "run", str(FRAGILE), "--replicates", "12", "--out", str(out), "--quiet", "--no-figures",
+        "--no-posterior",
+    )  # fmt: skip
     assert code == 0, err
     (folder,) = (out / "fragile").iterdir()
     return folder

@@ -225,8 +225,11 @@ def test_report_on_a_real_grid_sweep(real_sweeps: dict[str, Path]) -> None:
     assert code == 0, err
     html = (folder / "report.html").read_text()
     keys = figure_keys(html)
-    assert keys[:7] == [*RESPONSES, "response-members-froze", "heatmaps"]
-    assert all(key.startswith("discovery-froze") for key in keys[7:])
+    # a figure for each member outcome family the sweep reports (alignment, exit, voice)
+    assert keys[:8] == [
+        *RESPONSES, "response-members-froze", "response-members-voice_acts", "heatmaps"
+    ]  # fmt: skip
+    assert all(key.startswith("discovery-froze") for key in keys[8:])
     manifest = json.loads((folder / "manifest.json").read_text())
     made = report.build(folder)
     assert f"= {manifest['runs']} runs; {manifest['runs']} succeeded, 0 failed." in made.summary[0]

@@ -254,6 +254,29 @@ class RunFacts:
     freezes: list[FreezeFact]
     final_alignment: dict[str, Estimate]
     mean_counts: dict[str, float] = field(default_factory=dict)
+    draws: int = 1
+    """Parameter sets drawn from the posterior (1: the scenario's own values)."""
+    detailed: int = 0
+    """Runs whose time series and events the folder keeps (0: all)."""
+
+    @property
+    def runs_text(self) -> str:
+        """How many runs, and what they vary: "30 replicates", or "1,000 runs (100 parameter
+        sets from the calibrated posterior x 10 seeds)"."""
+        if self.draws > 1:
+            seeds = self.replicates // self.draws
+            return (
+                f"{self.replicates:,} runs ({self.draws} parameter sets from the calibrated "
+                f"posterior x {seeds} seeds)"
+            )
+        return f"{self.replicates} replicate{'s' if self.replicates != 1 else ''}"
+
+    @property
+    def spread_words(self) -> str:
+        """What the spread over runs covers, in words."""
+        if self.draws > 1:
+            return "runs, over the random draws and the calibrated parameters,"
+        return "replicates"
 
 
 #: The summary's counts of events (a run report gives their means over replicates).
@@ -263,9 +286,14 @@ COUNT_COLUMNS: Final = tuple(
 
 
 def run_facts(
-    summary: pd.DataFrame, timeseries: pd.DataFrame, scenario: str, start: str
+    summary: pd.DataFrame,
+    timeseries: pd.DataFrame,
+    scenario: str,
+    start: str,
+    draws: int = 1,
 ) -> RunFacts:
-    """Collect the summary's numbers from a run's ``summary.csv`` and ``timeseries.parquet``."""
+    """Collect the summary's numbers from a run's ``summary.csv`` (every run) and
+    ``timeseries.parquet`` (the runs it keeps); ``draws`` parameter sets from a posterior."""
     alliance = alliance_rows(timeseries)
     steps = int(alliance["step"].max())
     capacity = alliance.groupby("step", sort=True)["capacity"].mean()
@@ -290,6 +318,8 @@ def run_facts(
         freezes=freeze_facts(summary),
         final_alignment=alignment,
         mean_counts=counts,
+        draws=draws,
+        detailed=int(timeseries["replicate"].nunique()) if "replicate" in timeseries else 0,
     )
 
 
@@ -299,15 +329,14 @@ def run_sentences(facts: RunFacts) -> list[str]:
     last = month_words(event_month(facts.start, facts.steps))
     final = facts.final_cohesion
     verb = change(facts.initial_cohesion.mean, final.mean)
-    plural = "s" if facts.replicates != 1 else ""
     spread = (
-        f"(95% interval of the mean {final.interval()}; the middle 95% of replicates ended "
-        f"between {final.low:.2f} and {final.high:.2f})."
+        f"(95% interval of the mean {final.interval()}; the middle 95% of "
+        f"{facts.spread_words} ended between {final.low:.2f} and {final.high:.2f})."
         if facts.replicates > 1
         else "(a single replicate: no interval; run more replicates to see the spread)."
     )
     sentences = [
-        f"{facts.scenario}, {facts.replicates} replicate{plural} from {first} to the end of "
+        f"{facts.scenario}, {facts.runs_text} from {first} to the end of "
         f"{last} ({facts.steps} months): mean cohesion {verb} from "
         f"{facts.initial_cohesion.mean:.2f} to {final.mean:.2f} " + spread,
         f"At its lowest, cohesion averaged {facts.min_cohesion.mean:.2f} "
@@ -328,7 +357,8 @@ def run_sentences(facts: RunFacts) -> list[str]:
             f"; earliest {earliest}, latest {latest}" if fact.first_step != fact.last_step else ""
         )
         sentences.append(
-            f"{fact.member} froze its participation in {fact.share:.0%} of replicates "
+            f"{fact.member} froze its participation in {fact.share:.0%} of "
+            f"{'runs' if facts.draws > 1 else 'replicates'} "
             f"({fact.count} of {fact.replicates}), median month {fact.median_step} "
             f"({median}{span})."
         )
@@ -406,9 +436,16 @@ def run_report(data: RunFolder, replicate: int | None = None) -> Report:
     name = scenario_name(manifest)
     replicates = data.replicates
     start = data.start
-    facts = run_facts(data.summary, data.timeseries, name, start)
+    draws = int(manifest.get("draws") or 1)
+    facts = run_facts(data.summary, data.timeseries, name, start, draws)
     sentences = run_sentences(facts)
-    title = f"{name}: {replicates} replicates"
+    if facts.detailed and facts.detailed < facts.replicates:
+        sentences.append(
+            f"The figures over time and the event timeline show the first {facts.detailed:,} "
+            f"runs (the folder keeps their time series and events); every number above is "
+            f"over all {facts.replicates:,}."
+        )
+    title = f"{name}: {facts.runs_text}"
     exit_threshold = manifest_value(manifest, "mechanisms.exit_threshold")
 
     cohesion = figure(
