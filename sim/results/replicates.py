@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from sim.engine import BatchResult, simulate
@@ -48,7 +49,7 @@ FREEZE = "participation_frozen"
 
 #: Runs whose time series and event log a replicate set keeps (every run's summary is kept):
 #: 1,000 posterior draws x 10 seeds need no 2 million rows of time series to be summarised.
-DETAIL_RUNS = 1000
+DETAIL_RUNS = 300
 
 
 @dataclass(frozen=True)
@@ -101,11 +102,15 @@ class ReplicateSet:
 
 
 def replicate_tables(
-    batch: BatchResult, scenario: str, first_replicate: int = 0
+    batch: BatchResult,
+    scenario: str,
+    first_replicate: int = 0,
+    replicate_numbers: npt.NDArray[np.int64] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The batch's time series, events and summary as replicate tables.
 
-    Each table starts with ``scenario``, ``replicate`` (``first_replicate`` + the run's index)
+    Each table starts with ``scenario``, ``replicate`` (``first_replicate`` + the run's index,
+    or ``replicate_numbers[index]``)
     and ``seed``, then the columns of :data:`sim.results.run.TIMESERIES_COLUMNS`,
     :data:`sim.model.events.COLUMNS` and the summary's outcomes; the batch needs its time
     series and events recorded.
@@ -117,7 +122,8 @@ def replicate_tables(
         run = frame["run"].to_numpy(np.int64)
         table = frame.drop(columns="run")[list(columns)]
         table.insert(0, "seed", batch.seeds[run])
-        table.insert(0, "replicate", run + first_replicate)
+        numbers = run + first_replicate if replicate_numbers is None else replicate_numbers[run]
+        table.insert(0, "replicate", numbers)
         table.insert(0, "scenario", scenario)
         return table
 
@@ -145,8 +151,9 @@ def run_replicates(
     a ``posterior``, ``draws`` parameter sets drawn from it, each under those seeds.
 
     Run ``k`` is draw ``k // replicates`` under seed ``k % replicates`` (its ``replicate``
-    number is ``k``). Every run's summary is kept; the time series and events of the first
-    ``detail`` runs.
+    number is ``k``). Every run's summary is kept; the time series and events of all runs if
+    there are at most ``detail``, else of the first few seeds of every draw (about ``detail``
+    runs).
 
     >>> runs = run_replicates("baseline-2022", seed=1, replicates=2, steps=3)
     >>> runs.summary[["replicate", "seed"]].to_dict("list")["replicate"]
@@ -164,37 +171,45 @@ def run_replicates(
     total = draws * replicates
     run_seeds = np.tile(np.asarray(seeds, dtype=np.uint64), draws)
     drawn = None if posterior is None else posterior.draw(draws, seed)
+    every = np.arange(total)
+    # the runs whose time series and events are kept: all, or the first few seeds of every
+    # parameter set (so figures over time still span the posterior)
+    kept_seeds = replicates if total <= detail else max(1, -(-detail // draws))
+    detailed = every[every % replicates < kept_seeds]
+    brief = every[every % replicates >= kept_seeds]
     series: list[pd.DataFrame] = []
     logs: list[pd.DataFrame] = []
     summaries: list[pd.DataFrame] = []
-    for first in range(0, total, CHUNK if total <= detail else max(CHUNK, 20 * CHUNK)):
-        size = CHUNK if first < detail or total <= detail else 20 * CHUNK
-        runs = np.arange(first, min(first + size, total))
-        overrides = None
-        if drawn is not None:
-            which = runs // replicates
-            overrides = {path: np.asarray(values)[which] for path, values in drawn.items()}
-        detailed = runs[-1] < detail
-        batch = simulate(
-            resolved,
-            run_seeds[runs],
-            overrides,
-            steps=horizon,
-            timeseries=detailed,
-            events=detailed,
-        )
-        if detailed:
-            timeseries, events, summary = replicate_tables(batch, resolved.name, first)
-            series.append(timeseries)
-            logs.append(events)
-        else:
-            summary = _summary_only(batch, resolved.name, first)
-        summary.insert(3, "draw", runs // replicates)
-        summaries.append(summary)
-        if progress is not None:
-            progress(int(runs[-1]) + 1, total)
+    done = 0
+    for runs, record, size in ((detailed, True, CHUNK), (brief, False, 20 * CHUNK)):
+        for first in range(0, len(runs), size):
+            chunk = runs[first : first + size]
+            overrides = None
+            if drawn is not None:
+                which = chunk // replicates
+                overrides = {path: np.asarray(values)[which] for path, values in drawn.items()}
+            batch = simulate(
+                resolved,
+                run_seeds[chunk],
+                overrides,
+                steps=horizon,
+                timeseries=record,
+                events=record,
+            )
+            if record:
+                timeseries, events, summary = replicate_tables(batch, resolved.name, 0, chunk)
+                series.append(timeseries)
+                logs.append(events)
+            else:
+                summary = _summary_only(batch, resolved.name, chunk)
+            summary.insert(3, "draw", chunk // replicates)
+            summaries.append(summary)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
     events = _concat(logs, EVENT_COLUMNS)
-    summary = pd.concat(summaries, ignore_index=True)
+    summary = pd.concat(summaries, ignore_index=True).sort_values("replicate", kind="stable")
+    summary = summary.reset_index(drop=True)
     for name in schema.MEMBERS:
         steps_frozen = summary[f"freeze_step_{name}"]
         summary[f"freeze_month_{name}"] = [
@@ -214,11 +229,14 @@ def run_replicates(
     )
 
 
-def _summary_only(batch: BatchResult, scenario: str, first_replicate: int) -> pd.DataFrame:
-    """The summary of a batch run without time series or events (its outcomes need neither)."""
+def _summary_only(
+    batch: BatchResult, scenario: str, replicate_numbers: npt.NDArray[np.int64]
+) -> pd.DataFrame:
+    """The summary of a batch run without time series or events (its outcomes need neither);
+    run ``i`` of the batch is replicate ``replicate_numbers[i]``."""
     summary = summary_table(batch)
     run = summary.pop("run").to_numpy(np.int64)
-    summary.insert(0, "replicate", run + first_replicate)
+    summary.insert(0, "replicate", replicate_numbers[run])
     summary.insert(0, "scenario", scenario)
     return summary[["scenario", "replicate", "seed", *summary.columns[3:]]]
 
