@@ -134,6 +134,12 @@ def forecast_command(
             f"{resolved.name}: {draws} draws from the posterior of {posterior.scenario} "
             f"({len(forecast.drawn)} values and variants drawn{kept}) x {replicates} seeds"
         )
+        if not forecast.drawn:
+            typer.echo(
+                f"csto: warning: {resolved.name} sets every value its posterior calibrated, so "
+                "nothing was drawn from it: the probabilities cover chance only",
+                err=True,
+            )
     if not quiet:
         print_table(forecast_table(forecast), Console())
     typer.echo(f"Results: {folder}")

@@ -190,40 +190,36 @@ def _run_with_progress(
 
 def print_table(result: Sensitivity, console: Console) -> None:
     """Each headline outcome: its spread, what share of it the calibrated values explain, the
-    value it rests on most, and the verdict."""
+    value it rests on most and the verdict; the verdicts in words below."""
     from rich.table import Table
+
+    from sim.report.sensitivity import short_outcome
+    from sim.results.sensitivity import VERDICTS
 
     table = Table(
         title=f"{result.scenario.name}: what each headline outcome rests on "
         f"({result.design.points:,} design points x {result.replicates} seeds, "
         f"{len(result.design.names)} calibrated values)",
         title_justify="left",
-        caption="values: share of the outcome's spread over runs due to the calibrated values "
-        "(the rest is chance), under the joint posterior; ST: total Sobol index ± its 95% "
-        "half-width (independent marginals); S1 joint: first-order index on the joint "
-        "posterior.",
+        caption="sd: over single runs under the posterior; values: the share of that spread due "
+        "to the calibrated values (the rest is chance); ST: the largest total Sobol index "
+        "± its 95% half-width.",
         caption_justify="left",
     )
-    for column in ("outcome", "sd", "values", "top value (ST)", "S1 joint", "verdict"):
-        table.add_column(column, justify="right" if column in ("sd", "values") else "left")
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("sd", justify="right")
+    table.add_column("values", justify="right")
+    table.add_column("rests most on", overflow="fold")
+    table.add_column("ST", justify="right", no_wrap=True)
+    table.add_column("verdict")
     for row in result.outcomes.to_dict("records"):
-        top = (
-            f"{row['top_parameter']} {row['top_ST']:.2f}±{row['top_ST_conf']:.2f}"
-            if row["top_parameter"]
-            else "–"
-        )
-        joint = (
-            f"{row['joint_top_parameter']} {row['joint_top_S1']:.2f}"
-            if row["joint_top_parameter"]
-            else "–"
-        )
-        share = row["parameter_share"]
+        share = float(row["parameter_share"])
         table.add_row(
-            str(row["outcome"]),
-            f"{row['joint_sd']:.3f}",
+            short_outcome(str(row["outcome"])),
+            f"{float(row['joint_sd']):.3f}",
             "–" if share != share else f"{share:.0%}",
-            top,
-            joint,
-            str(row["verdict"]),
+            str(row["top_parameter"]) or "–",
+            f"{row['top_ST']:.2f}±{row['top_ST_conf']:.2f}" if row["top_parameter"] else "–",
+            VERDICTS[str(row["verdict"])],
         )
     console.print(table)

@@ -110,7 +110,7 @@ def outcome_table(outcomes: pd.DataFrame) -> pd.DataFrame:
                 "share of spread from the values": "–"
                 if not np.isfinite(share)
                 else f"{share:.0%}",
-                "verdict": str(row["verdict"]),
+                "verdict": str(row["verdict_text"]),
             }
         )
     return pd.DataFrame(rows)
@@ -138,7 +138,7 @@ def summary_sentences(data: SensitivityFolder) -> list[str]:
         )
     for row in data.outcomes.to_dict("records"):
         label = short_outcome(str(row["outcome"]))
-        sentences.append(f"{label[:1].upper()}{label[1:]}: {row['verdict']}.")
+        sentences.append(f"{label[:1].upper()}{label[1:]}: {row['verdict_text']}.")
     return sentences
 
 

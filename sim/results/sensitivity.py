@@ -96,6 +96,7 @@ OUTCOME_COLUMNS: Final = (
     "joint_top_parameter",
     "joint_top_S1",
     "verdict",
+    "verdict_text",
 )
 
 
@@ -497,15 +498,31 @@ def agrees(design: Split, joint: Split) -> bool:
     return 0.5 <= ratio <= 2.0 and close
 
 
-def verdict(design: Split, joint: Split, top: pd.Series | None, joint_top: pd.Series | None) -> str:
-    """What an outcome's indices say, in words; the rules, in order (``docs/sensitivity.md``):
-    no spread under the posterior; mostly chance; the independence approximation changes the
-    outcome (then the joint posterior's first-order indices are the ones to read); one value's
-    total index surely above half; every value's surely below half; in between."""
+#: The verdicts, by code, in the order their rules are tried, with a few words each for tables
+#: (``docs/sensitivity.md``; the ``verdict_text`` column says each in a sentence).
+VERDICTS: Final = {
+    "still": "no spread",
+    "chance": "mostly chance",
+    "dependent": "approximation fails",
+    "one": "one number",
+    "many": "many values",
+    "largely": "largely one value",
+}
+
+
+def verdict(
+    design: Split, joint: Split, top: pd.Series | None, joint_top: pd.Series | None
+) -> tuple[str, str]:
+    """What an outcome's indices say: a code of :data:`VERDICTS` and a sentence. The rules, in
+    order: no spread under the posterior; the values explain under a fifth of its spread
+    (chance); the independent design changes its mean or spread (:func:`agrees`: then the joint
+    posterior's first-order indices are the ones to read); one value's total index above half
+    even at the low end of its interval; every value's below half even at the high end; in
+    between."""
     if joint.sd < np.sqrt(STILL):
-        return "does not vary under the posterior: nothing to attribute"
+        return "still", "does not vary under the posterior: nothing to attribute"
     if not np.isfinite(joint.parameter_share) or joint.parameter_share < 0.2:
-        return "mostly chance: the calibrated values explain under a fifth of its spread"
+        return "chance", "mostly chance: the calibrated values explain under a fifth of its spread"
     if top is None or not agrees(design, joint):
         largest = (
             f"; largest first-order index on the joint posterior: {joint_top['parameter']} "
@@ -513,16 +530,16 @@ def verdict(design: Split, joint: Split, top: pd.Series | None, joint_top: pd.Se
             if joint_top is not None
             else ""
         )
-        return (
+        return "dependent", (
             f"the independence approximation changes it (mean {design.mean:.2f}, sd "
             f"{design.sd:.2f} against {joint.mean:.2f}, {joint.sd:.2f} under the posterior): "
             f"read the joint posterior's first-order indices{largest}"
         )
     if float(top["ST"]) - float(top["ST_conf"]) >= 0.5:
-        return f"rests on one uncertain number: {top['parameter']}"
+        return "one", f"rests on one uncertain number: {top['parameter']}"
     if float(top["ST"]) + float(top["ST_conf"]) < 0.5:
-        return "spread over many values: no value carries half of its variance"
-    return (
+        return "many", "spread over many values: no value carries half of its variance"
+    return "largely", (
         f"rests largely on {top['parameter']} (total index {float(top['ST']):.2f} "
         f"± {float(top['ST_conf']):.2f}: could be under or over half)"
     )
@@ -616,7 +633,13 @@ def run_sensitivity(
                 "top_ST_conf": float(top["ST_conf"]) if top is not None else np.nan,
                 "joint_top_parameter": str(joint_top["parameter"]) if joint_top is not None else "",
                 "joint_top_S1": float(joint_top["S1_joint"]) if joint_top is not None else np.nan,
-                "verdict": verdict(design_split, joint_split, top, joint_top),
+                **dict(
+                    zip(
+                        ("verdict", "verdict_text"),
+                        verdict(design_split, joint_split, top, joint_top),
+                        strict=True,
+                    )
+                ),
             }
         )
     point_means = pd.DataFrame(
