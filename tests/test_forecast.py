@@ -302,3 +302,29 @@ def test_the_command_writes_its_folder_and_report(scenario_file: Path, tmp_path:
     assert (tmp_path / "forecasts" / "baseline-2022" / "seed3-d8-r2-t13-fixed").is_dir()
     rebuilt = invoke("report", folder, "--out", tmp_path / "again.html")
     assert rebuilt.exit_code == 0, rebuilt.stderr
+
+
+def test_the_scoring_examples_of_the_docs_run_on_a_forecast_folder(
+    scenario_file: Path, tmp_path: Path
+) -> None:
+    import re
+
+    text = (Path(__file__).parent.parent / "docs" / "forecast.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2
+    assert all("MADE-UP" in block for block in blocks)  # never what happened
+    scenario = load(str(scenario_file))
+    made = run_forecast(scenario, posterior_for(scenario), draws=4, replicates=2, seed=1)
+    folder = write_forecast(made, tmp_path / "f", command=["csto"], started="now")
+    namespace: dict[str, object] = {"folder": folder}
+    for block in blocks:
+        exec(compile(block, "docs/forecast.md", "exec"), namespace)
+    scores = namespace["scores"]
+    assert isinstance(scores, pd.DataFrame)
+    assert list(scores.index) == ["drills_held", "exit", "voice"]
+    assert (scores[["brier_model", "brier_persistence"]] <= 1).all().all()
+    crps = namespace["crps"]
+    assert callable(crps)
+    # the CRPS of a one-member ensemble is the absolute error; of a spread one, less than it
+    assert crps(np.array([0.5]), 0.2) == pytest.approx(0.3)
+    assert crps(np.array([0.1, 0.3]), 0.2) == pytest.approx(0.1 - 0.05)

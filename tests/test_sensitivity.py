@@ -161,9 +161,11 @@ def test_the_verdicts_follow_their_rules() -> None:
     assert verdict(varied, Split(0.0, 0.0, float("nan")), top, None)[0] == "still"
     shifted = Split(0.1, 0.2, 0.9)
     assert not agrees(varied, shifted)
-    joint_top = pd.Series({"parameter": "q", "S1_joint": 0.4})
+    joint_top = pd.Series({"parameter": "q", "S1_joint": 0.4, "S1_joint_conf": 0.1})
     code, text = verdict(varied, shifted, top, joint_top)
-    assert code == "dependent" and text.endswith("q 0.40")
+    assert code == "dependent" and text.endswith("q explains most of it alone (0.40 ± 0.10)")
+    noise = pd.Series({"parameter": "q", "S1_joint": 0.04, "S1_joint_conf": 0.05})
+    assert verdict(varied, shifted, top, noise)[1].endswith("distinguishable from zero")
     assert set(VERDICTS) == {"still", "chance", "dependent", "one", "many", "largely"}
 
 
@@ -266,3 +268,36 @@ def test_the_command_writes_its_folder_and_report(scenario_file: Path, tmp_path:
     assert 'data-kind="sensitivity"' in page
     assert "What each outcome rests on" in page
     assert "cohesion" in result.stdout and "Results:" in result.stdout
+
+
+def test_the_given_data_estimator_sees_no_effect_where_there_is_none_on_a_particle_set() -> None:
+    # a finite particle set, as a posterior is: 1,000 rows, one input that matters and 140
+    # that do not; those 140 must add up to about nothing (duplicated rows would each read as
+    # about 1/31 — the reason the estimator runs on particles, not on draws from them)
+    rng = np.random.default_rng(8)
+    count = 1000
+    inputs = {f"x{i}": rng.uniform(size=count) for i in range(141)}
+    outputs = np.sin(3 * inputs["x0"]) + 0.3 * rng.normal(size=count)
+    found = given_data_first_order(inputs, outputs, seed=1).set_index("parameter")
+    # Var(sin 3x) for x uniform on [0, 1] is 1/2 - sin(6)/12 - ((1 - cos 3)/3)^2 = 0.0832
+    known = 0.0832 / (0.0832 + 0.3**2)
+    assert found.loc["x0", "S1"] == pytest.approx(known, abs=0.06)
+    assert abs(found["S1"].drop("x0").sum()) < 0.5
+    duplicated = np.concatenate([np.arange(count), rng.integers(0, count, size=count // 2)])
+    inflated = given_data_first_order(
+        {name: values[duplicated] for name, values in inputs.items()}, outputs[duplicated], seed=1
+    ).set_index("parameter")
+    assert inflated["S1"].drop("x0").sum() > 1.0  # what the rule above guards against
+
+
+def test_weights_count_as_repeated_rows_in_the_given_data_estimator() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.uniform(size=(600, 2))
+    y = 3 * x[:, 0] + rng.normal(size=600)
+    equal = given_data_first_order({"a": x[:, 0], "b": x[:, 1]}, y, seed=1)
+    ones = given_data_first_order({"a": x[:, 0], "b": x[:, 1]}, y, seed=1, weights=np.ones(600))
+    pd.testing.assert_frame_equal(equal, ones)
+    weighted = given_data_first_order(
+        {"a": x[:, 0], "b": x[:, 1]}, y, seed=1, weights=1.0 + (np.arange(600) % 2)
+    )
+    assert weighted["S1"].iloc[0] == pytest.approx(equal["S1"].iloc[0], abs=0.08)

@@ -65,8 +65,9 @@ LEVEL: Final = 0.95
 RESAMPLES: Final = 200
 #: An outcome whose spread over runs is below this is reported as not varying (no indices).
 STILL: Final = 1e-12
-#: Draws from the joint posterior, per base sample of the design, for the check beside it.
-JOINT_DRAWS: Final = 4
+#: Most particles of the joint posterior run beside the design, per base sample of it (all of a
+#: posterior's particles up to this many; a larger posterior gives a seeded subset).
+JOINT_PARTICLES: Final = 4
 #: The columns of ``indices.csv``.
 INDEX_COLUMNS: Final = (
     "outcome",
@@ -258,27 +259,35 @@ def given_data_first_order(
     inputs: Mapping[str, npt.NDArray[Any]],
     outputs: FloatArray,
     seed: int,
+    weights: FloatArray | None = None,
     bins: int | None = None,
     resamples: int = RESAMPLES,
 ) -> pd.DataFrame:
-    """First-order indices from given data, any joint distribution of the inputs: for each
-    input, the share of the output's variance its bins' means explain, Var(E[Y | X_i]) / Var(Y),
-    estimated by ANOVA's omega squared on equal-count bins of the input (its distinct values
-    when it has fewer), which corrects the between-bin variance for the noise of the bin means.
-    Intervals: 1.96 bootstrap standard deviations (resampling the rows), as SALib's ``conf``.
+    """First-order indices from given data, whatever the joint distribution of the inputs: for
+    each input, Var(E[Y | X_i]) / Var(Y), estimated as the share of the output's (weighted)
+    variance that the means of bins of the input explain — bins of equal weight by rank, or the
+    input's distinct values when it has at most as many as there are bins — adjusted for what
+    bins explain by chance alone: ``(eta2 - c) / (1 - c)`` with ``c = (bins - 1) / (n - 1)``,
+    ``n`` the (Kish effective) number of rows. Intervals: 1.96 bootstrap standard deviations
+    (rows resampled with their weights), as SALib's ``conf``.
+
+    The rows must be distinct draws (a particle set, not draws from it with replacement:
+    duplicated rows fall in the same bin of every input and would be read as an effect).
 
     Returns ``parameter``, ``S1`` and ``S1_conf``.
     """
     y = np.asarray(outputs, dtype=np.float64)
     count = len(y)
+    w = np.ones(count) if weights is None else np.asarray(weights, dtype=np.float64)
+    w = w / w.sum()
     width = bins if bins is not None else max(2, round(np.sqrt(count)))
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x4744]))
     rows = np.vstack([np.arange(count), rng.integers(0, count, size=(resamples, count))])
     names = list(inputs)
     estimates = np.empty((len(names), resamples + 1))
     for index, name in enumerate(names):
-        groups = _bins(np.asarray(inputs[name]), width)
-        estimates[index] = _omega_squared(groups[rows], y[rows], int(groups.max()) + 1)
+        groups = _bins(np.asarray(inputs[name]), w, width)
+        estimates[index] = _adjusted_eta_squared(groups[rows], y[rows], w[rows], width)
     return pd.DataFrame(
         {
             "parameter": names,
@@ -288,35 +297,43 @@ def given_data_first_order(
     )
 
 
-def _bins(values: npt.NDArray[Any], width: int) -> npt.NDArray[np.int64]:
-    """Each value's bin: its distinct value's rank if it has at most ``width`` distinct values,
-    else one of ``width`` bins of (nearly) equal count by rank (ties kept together)."""
+def _bins(values: npt.NDArray[Any], weights: FloatArray, width: int) -> npt.NDArray[np.int64]:
+    """Each row's bin: its distinct value's rank if the input has at most ``width`` distinct
+    values, else one of ``width`` bins of (nearly) equal weight by rank (ties kept together)."""
     distinct, inverse = np.unique(values, return_inverse=True)
     inverse = inverse.reshape(-1).astype(np.int64)
     if len(distinct) <= width:
         return inverse
-    counts = np.bincount(inverse)
-    below = np.cumsum(counts) - counts  # rows ranked below each distinct value
-    result: npt.NDArray[np.int64] = (below[inverse] * width // len(values)).astype(np.int64)
+    mass = np.bincount(inverse, weights=weights, minlength=len(distinct))
+    below = (np.cumsum(mass) - mass) / mass.sum()  # weight ranked below each distinct value
+    result: npt.NDArray[np.int64] = np.minimum(
+        np.floor(below[inverse] * width + 1e-9), width - 1
+    ).astype(np.int64)
     return result
 
 
-def _omega_squared(groups: npt.NDArray[np.int64], y: FloatArray, width: int) -> FloatArray:
-    """Omega squared of ``y`` by ``groups``, for each row of a (samples, rows) pair of arrays."""
-    samples, count = y.shape
+def _adjusted_eta_squared(
+    groups: npt.NDArray[np.int64], y: FloatArray, weights: FloatArray, width: int
+) -> FloatArray:
+    """The chance-adjusted share of weighted variance the groups' means explain, for each row of
+    (samples, rows) arrays of groups, outputs and weights."""
+    samples = y.shape[0]
+    w = weights / weights.sum(axis=1, keepdims=True)
     offset = (np.arange(samples)[:, np.newaxis] * width + groups).reshape(-1)
-    sizes = np.bincount(offset, minlength=samples * width).reshape(samples, width)
-    sums = np.bincount(offset, weights=y.reshape(-1), minlength=samples * width).reshape(
-        samples, width
+    shape = (samples, width)
+    mass = np.bincount(offset, weights=w.reshape(-1), minlength=samples * width).reshape(shape)
+    sums = np.bincount(offset, weights=(w * y).reshape(-1), minlength=samples * width).reshape(
+        shape
     )
-    used = (sizes > 0).sum(axis=1)
-    mean = y.mean(axis=1)
-    total = ((y - mean[:, np.newaxis]) ** 2).sum(axis=1)
+    mean = (w * y).sum(axis=1)
+    total = (w * (y - mean[:, np.newaxis]) ** 2).sum(axis=1)
+    used = (mass > 0).sum(axis=1)
+    effective = 1.0 / (w**2).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        group_means = np.where(sizes > 0, sums / np.maximum(sizes, 1), 0.0)
-        between = (sizes * (group_means - mean[:, np.newaxis]) ** 2).sum(axis=1)
-        within = (total - between) / np.maximum(count - used, 1)
-        result: FloatArray = (between - (used - 1) * within) / (total + within)
+        group_means = np.where(mass > 0, sums / np.where(mass > 0, mass, 1.0), 0.0)
+        between = (mass * (group_means - mean[:, np.newaxis]) ** 2).sum(axis=1)
+        chance = (used - 1) / (effective - 1)
+        result: FloatArray = (between / total - chance) / (1.0 - chance)
     return result
 
 
@@ -335,17 +352,21 @@ class Split:
         return 1.0 - self.parameter_share
 
 
-def variance_split(per_seed: FloatArray) -> Split:
-    """The law of total variance over independent design points (rows: points, columns: the
-    replicate seeds): Var(Y) = Var(E[Y | values]) + E[Var(Y | values)], with the variance of the
-    point means corrected for the seeds' share of it (``within / R``)."""
-    replicates = per_seed.shape[1]
-    within = float(per_seed.var(axis=1, ddof=1).mean()) if replicates > 1 else 0.0
+def variance_split(per_seed: FloatArray, weights: FloatArray | None = None) -> Split:
+    """The law of total variance over design points or particles (rows, with ``weights``) and
+    replicate seeds (columns): Var(Y) = Var(E[Y | values]) + E[Var(Y | values)], the variance of
+    the point means corrected for the seeds' share of it (``within / R``)."""
+    points, replicates = per_seed.shape
+    w = np.full(points, 1.0 / points) if weights is None else weights / weights.sum()
     means = per_seed.mean(axis=1)
-    between = max(float(means.var(ddof=1)) - within / replicates, 0.0)
+    mean = float(w @ means)
+    within = float(w @ per_seed.var(axis=1, ddof=1)) if replicates > 1 else 0.0
+    # the weighted variance of the means, unbiased for equal weights (Kish's correction)
+    spread = float(w @ (means - mean) ** 2) / max(1.0 - float(w @ w), 1e-12)
+    between = max(spread - within / replicates, 0.0)
     total = between + within
     share = between / total if total > STILL else float("nan")
-    return Split(float(per_seed.mean()), float(np.sqrt(total)), share)
+    return Split(mean, float(np.sqrt(total)), share)
 
 
 # --- running the design -----------------------------------------------------------------------
@@ -439,7 +460,7 @@ class Sensitivity:
     steps: int
     design: Design
     joint_draws: int
-    """Draws from the joint posterior run beside the design."""
+    """Particles of the joint posterior run beside the design."""
     fixed: tuple[str, ...]
     """Calibrated values the posterior holds at one value (left out)."""
     kept: tuple[str, ...]
@@ -487,6 +508,16 @@ def correlations(posterior: Posterior, names: Sequence[str], top: int = 15) -> p
     )
 
 
+def joint_particles(posterior: Posterior, limit: int, seed: int) -> npt.NDArray[np.int64]:
+    """The posterior's particles run beside the design: all of them, or a seeded subset of
+    ``limit`` (without replacement, kept in order) if it has more. Particles, not draws from
+    them: every row is a distinct parameter set, as the given-data estimator needs."""
+    if posterior.size <= limit:
+        return np.arange(posterior.size, dtype=np.int64)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x4A50]))
+    return np.sort(rng.choice(posterior.size, size=limit, replace=False)).astype(np.int64)
+
+
 def agrees(design: Split, joint: Split) -> bool:
     """Whether the design (independent marginals) gives an outcome about the spread and centre
     the joint posterior gives it: variances within a factor of two, means within a quarter of
@@ -524,16 +555,18 @@ def verdict(
     if not np.isfinite(joint.parameter_share) or joint.parameter_share < 0.2:
         return "chance", "mostly chance: the calibrated values explain under a fifth of its spread"
     if top is None or not agrees(design, joint):
-        largest = (
-            f"; largest first-order index on the joint posterior: {joint_top['parameter']} "
-            f"{float(joint_top['S1_joint']):.2f}"
-            if joint_top is not None
-            else ""
-        )
+        alone = "no value alone explains a share of it distinguishable from zero"
+        if joint_top is not None and float(joint_top["S1_joint"]) > float(
+            joint_top["S1_joint_conf"]
+        ):
+            alone = (
+                f"{joint_top['parameter']} explains most of it alone "
+                f"({float(joint_top['S1_joint']):.2f} ± {float(joint_top['S1_joint_conf']):.2f})"
+            )
         return "dependent", (
             f"the independence approximation changes it (mean {design.mean:.2f}, sd "
-            f"{design.sd:.2f} against {joint.mean:.2f}, {joint.sd:.2f} under the posterior): "
-            f"read the joint posterior's first-order indices{largest}"
+            f"{design.sd:.2f} against {joint.mean:.2f}, {joint.sd:.2f} under the posterior); "
+            f"on the joint posterior, {alone}"
         )
     if float(top["ST"]) - float(top["ST_conf"]) >= 0.5:
         return "one", f"rests on one uncertain number: {top['parameter']}"
@@ -557,9 +590,8 @@ def run_sensitivity(
     progress: Callable[[int, int], None] | None = None,
 ) -> Sensitivity:
     """Sobol indices of every headline outcome over the posterior's marginals, and beside them
-    the same outcomes under :data:`JOINT_DRAWS` x ``samples`` draws from the joint posterior
-    (their first-order indices from given data, their mean and spread); see the module's
-    docstring."""
+    the same outcomes on the posterior's own particles, correlations kept (their first-order
+    indices from given data, their weighted mean and spread); see the module's docstring."""
     from sim.model.draws import derive_seeds
     from sim.results.outcomes import REGISTRY
 
@@ -573,8 +605,14 @@ def run_sensitivity(
         )
     design = saltelli_design(marginals, samples, seed)
     seeds = tuple(derive_seeds(seed, replicates))
-    joint_count = JOINT_DRAWS * samples
-    total = design.points + joint_count
+    particles = joint_particles(posterior, JOINT_PARTICLES * samples, seed)
+    weights = posterior.weights[particles]
+    weights = weights / weights.sum()
+    columns: dict[str, npt.NDArray[Any]] = {**posterior.values, **posterior.variants}
+    particle_values = {
+        path: column[particles] for path, column in columns.items() if path not in posterior.kept
+    }
+    total = design.points + len(particles)
 
     def report(done: int, offset: int) -> None:
         if progress is not None:
@@ -583,17 +621,21 @@ def run_sensitivity(
     per_seed = evaluate(
         scenario, design.values, seeds, horizon, workers, lambda done, _n: report(done, 0)
     )
-    drawn = posterior.draw(joint_count, seed)
     joint = evaluate(
-        scenario, drawn, seeds, horizon, workers, lambda done, _n: report(done, design.points)
+        scenario,
+        particle_values,
+        seeds,
+        horizon,
+        workers,
+        lambda done, _n: report(done, design.points),
     )
-    joint_inputs = {name: drawn[name] for name in design.names}
+    joint_inputs = {name: particle_values[name] for name in design.names}
     tables = []
     rows = []
     for name in HEADLINE:
         outputs = per_seed[name]
         design_split = variance_split(outputs[design.independent])
-        joint_split = variance_split(joint[name])
+        joint_split = variance_split(joint[name], weights)
         means = outputs.mean(axis=1)
         top: pd.Series | None = None
         # an outcome the posterior never varies (a member that never exits) has nothing to
@@ -607,7 +649,9 @@ def run_sensitivity(
             top = table.iloc[int(np.nanargmax(table["ST"].to_numpy(np.float64)))]
         joint_top: pd.Series | None = None
         if joint_split.sd >= np.sqrt(STILL):
-            given = given_data_first_order(joint_inputs, joint[name].mean(axis=1), seed)
+            given = given_data_first_order(
+                joint_inputs, joint[name].mean(axis=1), seed, weights=weights
+            )
             table["S1_joint"] = given["S1"].to_numpy()
             table["S1_joint_conf"] = given["S1_conf"].to_numpy()
             joint_top = table.iloc[int(np.nanargmax(table["S1_joint"].to_numpy(np.float64)))]
@@ -654,7 +698,7 @@ def run_sensitivity(
         seeds=seeds,
         steps=horizon,
         design=design,
-        joint_draws=joint_count,
+        joint_draws=len(particles),
         fixed=tuple(fixed),
         kept=tuple(posterior.kept),
         indices=pd.concat(tables, ignore_index=True),
