@@ -328,3 +328,24 @@ def test_the_scoring_examples_of_the_docs_run_on_a_forecast_folder(
     # the CRPS of a one-member ensemble is the absolute error; of a spread one, less than it
     assert crps(np.array([0.5]), 0.2) == pytest.approx(0.3)
     assert crps(np.array([0.1, 0.3]), 0.2) == pytest.approx(0.1 - 0.05)
+
+
+def test_the_reports_tables_are_read_from_forecast_csv(table: pd.DataFrame) -> None:
+    from sim.report.forecast import cohesion_band, probability_rows, wide_table
+
+    wide = wide_table(table)
+    assert len(wide) == 2 * len(MEMBERS) + 2  # voice and exit per member, cohesion, drills
+    assert list(wide.columns[2:]) == [
+        "2022-10 to 2023-03",
+        "2023-04 to 2023-09",
+        "2023-10 to 2024-03",
+    ]
+    armenia = rows(table, "exit", "Armenia", "probability").iloc[-1]
+    cell = wide[(wide["quantity"] == "exited") & (wide["subject"] == "Armenia")].iloc[0, -1]
+    assert cell == f"{armenia['model']:.2f} ({armenia['persistence']:.2f})"
+    band = cohesion_band(table)
+    assert list(band["period"]) == [0, 1, 2]
+    model = band[[f"model_{q}" for q in forecasting.QUANTILE_STATISTICS]].to_numpy()
+    assert (np.diff(model, axis=1) >= 0).all()
+    ordered = probability_rows(table)
+    assert list(dict.fromkeys(ordered["subject"])) == [*MEMBERS, "drills held"]

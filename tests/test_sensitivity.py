@@ -301,3 +301,27 @@ def test_weights_count_as_repeated_rows_in_the_given_data_estimator() -> None:
         {"a": x[:, 0], "b": x[:, 1]}, y, seed=1, weights=1.0 + (np.arange(600) % 2)
     )
     assert weighted["S1"].iloc[0] == pytest.approx(equal["S1"].iloc[0], abs=0.08)
+
+
+def test_the_heatmap_shows_the_values_that_matter_and_marks_failed_checks() -> None:
+    from sim.report.sensitivity import heatmap_data
+
+    rows = []
+    for outcome, strengths in (
+        ("final_cohesion", {"a": 0.7, "b": 0.2, "c": 0.01}),
+        ("froze_Armenia", {"a": 0.1, "b": 0.1, "c": 0.9}),
+    ):
+        for parameter, value in strengths.items():
+            rows.append({"outcome": outcome, "parameter": parameter, "ST": value, "ST_conf": 0.05})
+    indices = pd.DataFrame(rows)
+    outcomes = pd.DataFrame(
+        {"outcome": ["final_cohesion", "froze_Armenia"], "verdict": ["largely", "dependent"]}
+    )
+    matrix, low, high = heatmap_data(indices, outcomes, per_outcome=2)
+    # columns: the agreeing outcome's two largest, strongest first; c (large only for the
+    # outcome that failed the check) does not get a column of its own
+    assert list(matrix.columns) == ["a", "b"]
+    assert list(matrix.index) == ["cohesion", "exit Armenia *"]
+    assert matrix.loc["cohesion", "a"] == 0.7
+    assert low.loc["cohesion", "a"] == pytest.approx(0.65)
+    assert high.loc["exit Armenia *", "b"] == pytest.approx(0.15)

@@ -30,14 +30,14 @@ def short_outcome(name: str) -> str:
 
 
 def heatmap_data(
-    indices: pd.DataFrame, outcomes: pd.DataFrame, per_outcome: int = 3, limit: int = 16
+    indices: pd.DataFrame, outcomes: pd.DataFrame, per_outcome: int = 5, limit: int = 16
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Total indices of every outcome over the parameters that matter most (each outcome's
     ``per_outcome`` largest, at most ``limit`` in all, ordered by their largest index): the
     indices and the low and high ends of their 95% intervals, outcomes x parameters. An
-    outcome whose distribution the design changes (``agrees`` false in ``outcomes``) is marked
-    with an asterisk and does not choose columns."""
-    agreeing = set(outcomes.loc[outcomes["agrees"].astype(bool), "outcome"])
+    outcome whose distribution the design changes (verdict ``dependent``) is marked with an
+    asterisk and does not choose columns."""
+    agreeing = set(outcomes.loc[outcomes["verdict"] != "dependent", "outcome"])
     ranked = indices[indices["outcome"].isin(agreeing)].dropna(subset=["ST"])
     ranked = ranked.sort_values(["outcome", "ST"], ascending=[True, False], kind="stable")
     chosen = ranked.groupby("outcome", sort=False).head(per_outcome)
@@ -156,7 +156,7 @@ def sensitivity_report(data: SensitivityFolder) -> Report:
             matrix, low, high, title=f"{name}: what each headline outcome rests on"
         ),
         "Each row is a headline outcome, each column one of the calibrated values that matter "
-        "most (each outcome's three largest). A cell is the total Sobol index ST — the share of "
+        "most (each outcome's five largest). A cell is the total Sobol index ST — the share of "
         "the outcome's variance over the design that involves the value, alone or with others "
         "— with its bootstrap 95% interval below it; '–' where the outcome does not vary. A "
         "row with one bright cell rests on one uncertain number; a row of dim cells is spread "
