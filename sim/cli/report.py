@@ -24,7 +24,8 @@ def report_command(
         Path,
         typer.Argument(
             metavar="RESULTS_DIR",
-            help="A results folder written by csto run, sweep, compare or threshold.",
+            help="A results folder written by csto run, sweep, compare, threshold, forecast or "
+            "sensitivity.",
             show_default=False,
         ),
     ],
@@ -59,7 +60,8 @@ def report_command(
 ) -> None:
     """Build one self-contained HTML report from a results folder.
 
-    Works on the folders of csto run, sweep, compare and threshold; never reruns the model.
+    Works on the folders of csto run, sweep, compare, threshold, forecast and sensitivity;
+    never reruns the model.
     """
     from sim import report
 

@@ -3,7 +3,8 @@ never by rerunning the model.
 
 :func:`build` reads any results folder (:func:`sim.results.folder.read`) and assembles its
 :class:`Report` with the module of its kind (:mod:`sim.report.run`, :mod:`sim.report.compare`,
-:mod:`sim.report.threshold`, :mod:`sim.report.sweep`): sections of plain-language sentences
+:mod:`sim.report.threshold`, :mod:`sim.report.sweep`, :mod:`sim.report.forecast`,
+:mod:`sim.report.sensitivity`): sections of plain-language sentences
 (:mod:`sim.report.prose`), figures with captions that say how to read them
 (:mod:`sim.report.figures`), tables, and what is needed to reproduce the folder.
 :func:`write` writes it as HTML (:mod:`sim.report.html`) and PDF (:mod:`sim.report.pdf`).
@@ -15,13 +16,17 @@ from pathlib import Path
 
 from sim.report.compare import compare_report, compare_tables
 from sim.report.document import Report, ReportError, provenance
+from sim.report.forecast import forecast_report
 from sim.report.html import render_html
 from sim.report.pdf import CHROMIUM_FLAGS, chromium, write_pdf
 from sim.report.run import run_report
+from sim.report.sensitivity import sensitivity_report
 from sim.report.sweep import sweep_report
 from sim.report.threshold import threshold_report
 from sim.results.folder import FolderError, read, write_atomic
+from sim.results.forecast import ForecastFolder
 from sim.results.outcomes import UnknownOutcome
+from sim.results.sensitivity import SensitivityFolder
 from sim.results.sweep import SweepFolder
 from sim.results.threshold import ThresholdFolder
 
@@ -48,9 +53,16 @@ def build(folder: str | Path, outcome: str | None = None, replicate: int | None 
     except FolderError as error:
         raise ReportError(str(error)) from None
     if replicate is not None and (
-        isinstance(data, SweepFolder | ThresholdFolder) or (data.kind == "compare")
+        isinstance(data, SweepFolder | ThresholdFolder | ForecastFolder | SensitivityFolder)
+        or data.kind == "compare"
     ):
         raise ReportError("--replicate: only a csto run folder's report tells a replicate's story")
+    if isinstance(data, ForecastFolder | SensitivityFolder):
+        if outcome is not None:
+            raise ReportError(f"--outcome: a {data.kind} folder's report shows every outcome")
+        return (
+            forecast_report(data) if isinstance(data, ForecastFolder) else sensitivity_report(data)
+        )
     try:
         if isinstance(data, SweepFolder):
             return sweep_report(data, outcome)

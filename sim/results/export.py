@@ -37,6 +37,8 @@ class ExportError(Exception):
 def folder_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     """A results folder's tables by name, in the order a reader wants them, and ``manifest``
     (the settings as ``key``/``value`` rows, nested values as JSON)."""
+    from sim.results.forecast import ForecastFolder
+    from sim.results.sensitivity import SensitivityFolder
     from sim.results.sweep import SweepFolder
     from sim.results.threshold import ThresholdFolder
 
@@ -47,6 +49,14 @@ def folder_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
         tables = {"design": data.design, "runs": data.runs}
     elif isinstance(data, ThresholdFolder):
         tables = {"curve": data.curve, "evaluations": data.evaluations}
+    elif isinstance(data, ForecastFolder):
+        tables = {"forecast": data.table}
+    elif isinstance(data, SensitivityFolder):
+        tables = {
+            "indices": data.indices,
+            "outcomes": data.outcomes,
+            "correlations": data.correlations,
+        }
     else:
         tables = {"summary": data.summary, "events": data.events, "timeseries": data.timeseries}
         differences = path / "differences.csv"

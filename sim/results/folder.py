@@ -40,7 +40,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 if TYPE_CHECKING:
+    from sim.results.forecast import ForecastFolder
     from sim.results.run import RunFolder
+    from sim.results.sensitivity import SensitivityFolder
     from sim.results.sweep import SweepFolder
     from sim.results.threshold import ThresholdFolder
 
@@ -67,8 +69,10 @@ class FolderError(Exception):
 
 
 #: The kinds of results folder, and the commands that write them.
-KINDS: Final = ("run", "compare", "threshold", "sweep")
-WRITERS: Final = "csto run, csto sweep, csto compare or csto threshold"
+KINDS: Final = ("run", "compare", "threshold", "sweep", "forecast", "sensitivity")
+WRITERS: Final = (
+    "csto run, csto sweep, csto compare, csto threshold, csto forecast or csto sensitivity"
+)
 
 
 # --- where results go ------------------------------------------------------------------------
@@ -384,10 +388,19 @@ def folder_kind(folder: Path, manifest: dict[str, Any]) -> str:
     )
 
 
-def read(folder: str | Path) -> RunFolder | ThresholdFolder | SweepFolder:
+def read(
+    folder: str | Path,
+) -> RunFolder | ThresholdFolder | SweepFolder | ForecastFolder | SensitivityFolder:
     """Read and check a results folder of any kind (see each kind's reader); every problem is
     a :class:`FolderError` naming the file and what was expected."""
-    from sim.results import compare, run, sweep, threshold  # each kind reads its own
+    from sim.results import (  # each kind reads its own
+        compare,
+        forecast,
+        run,
+        sensitivity,
+        sweep,
+        threshold,
+    )
 
     path = Path(folder)
     manifest = read_manifest(path)
@@ -398,6 +411,10 @@ def read(folder: str | Path) -> RunFolder | ThresholdFolder | SweepFolder:
         return compare.read_comparison(path, manifest)
     if kind == "threshold":
         return threshold.read_threshold(path, manifest)
+    if kind == "forecast":
+        return forecast.read_forecast(path, manifest)
+    if kind == "sensitivity":
+        return sensitivity.read_sensitivity(path, manifest)
     return sweep.read_sweep_folder(path, manifest)
 
 
