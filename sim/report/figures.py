@@ -8,6 +8,11 @@ a matplotlib figure; nothing here computes a statistic. Conventions: seaborn's c
 palette; every series also differs by line style and marker, bands by hatching or dashed edges,
 and heatmaps use ``cividis`` (monotonic in lightness), so each figure reads printed in
 greyscale; axes name their units; months are shown as dates.
+
+Figures are drawn on :class:`matplotlib.figure.Figure` with the Agg canvas, without pyplot or
+seaborn: importing those costs ``csto run`` about half a second (docs/performance.md). Seaborn's
+palette, style and sizes are kept here as matplotlib settings (:data:`COLOURBLIND`,
+:data:`WHITEGRID`, :func:`notebook`; tests/test_figures.py checks them against seaborn).
 """
 
 from __future__ import annotations
@@ -23,11 +28,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -59,9 +64,97 @@ MARKERS: Final = ("o", "s", "^", "D", "v", "P", "X", "h", "p")
 HATCHES: Final = ("", "//", "..", "xx", "\\\\", "++")
 
 
+#: Seaborn's colour-blind palette (``seaborn.color_palette("colorblind")``).
+COLOURBLIND: Final = tuple(
+    to_rgb(colour)
+    for colour in (
+        "#0173B2",
+        "#DE8F05",
+        "#029E73",
+        "#D55E00",
+        "#CC78BC",
+        "#CA9161",
+        "#FBAFE4",
+        "#949494",
+        "#ECE133",
+        "#56B4E9",
+    )
+)
+
+#: Seaborn's "whitegrid" style (``seaborn.axes_style("whitegrid")``) as matplotlib settings,
+#: less its default colour map, which only seaborn registers (every figure names its own).
+WHITEGRID: Final[dict[str, Any]] = {
+    "figure.facecolor": "white",
+    "axes.labelcolor": ".15",
+    "xtick.direction": "out",
+    "ytick.direction": "out",
+    "xtick.color": ".15",
+    "ytick.color": ".15",
+    "axes.axisbelow": True,
+    "grid.linestyle": "-",
+    "text.color": ".15",
+    "font.family": ["sans-serif"],
+    "font.sans-serif": [
+        "Arial",
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Bitstream Vera Sans",
+        "sans-serif",
+    ],
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "xtick.top": False,
+    "ytick.right": False,
+    "axes.grid": True,
+    "axes.facecolor": "white",
+    "axes.edgecolor": ".8",
+    "grid.color": ".8",
+    "axes.spines.left": True,
+    "axes.spines.bottom": True,
+    "axes.spines.right": True,
+    "axes.spines.top": True,
+    "xtick.bottom": False,
+    "ytick.left": False,
+}
+
+#: How seaborn's ``lineplot`` draws markers: a thin white edge.
+LINEPLOT_MARKERS: Final = {"markeredgewidth": 0.75, "markeredgecolor": "w"}
+
+
+def notebook(font_scale: float) -> dict[str, Any]:
+    """Seaborn's "notebook" sizes with fonts scaled by ``font_scale``
+    (``seaborn.plotting_context("notebook", font_scale=...)``) as matplotlib settings."""
+    sizes: dict[str, Any] = {
+        "axes.linewidth": 1.25,
+        "grid.linewidth": 1,
+        "lines.linewidth": 1.5,
+        "lines.markersize": 6,
+        "patch.linewidth": 1,
+        "xtick.major.width": 1.25,
+        "ytick.major.width": 1.25,
+        "xtick.minor.width": 1,
+        "ytick.minor.width": 1,
+        "xtick.major.size": 6,
+        "ytick.major.size": 6,
+        "xtick.minor.size": 4,
+        "ytick.minor.size": 4,
+    }
+    fonts = {
+        "font.size": 12,
+        "axes.labelsize": 12,
+        "axes.titlesize": 12,
+        "xtick.labelsize": 11,
+        "ytick.labelsize": 11,
+        "legend.fontsize": 11,
+        "legend.title_fontsize": 12,
+    }
+    return sizes | {key: size * font_scale for key, size in fonts.items()}
+
+
 def palette() -> list[tuple[float, float, float]]:
     """Seaborn's colour-blind palette."""
-    return list(sns.color_palette("colorblind"))
+    return list(COLOURBLIND)
 
 
 def style(index: int) -> dict[str, Any]:
@@ -74,8 +167,25 @@ def style(index: int) -> dict[str, Any]:
     }
 
 
-def _context() -> Any:
-    return sns.axes_style("whitegrid")
+def _context(font_scale: float | None = None) -> Any:
+    """Seaborn's "whitegrid" style, with its "notebook" sizes if ``font_scale`` is given."""
+    settings = WHITEGRID | (notebook(font_scale) if font_scale is not None else {})
+    return matplotlib.rc_context(settings)
+
+
+def subplots(
+    nrows: int = 1,
+    ncols: int = 1,
+    *,
+    figsize: tuple[float, float],
+    layout: str = "constrained",
+    **grid: Any,
+) -> tuple[Figure, Any]:
+    """A figure on the Agg canvas and its axes, as ``matplotlib.pyplot.subplots`` makes them
+    (``grid``: sharex, sharey, squeeze), held by no global registry of figures."""
+    fig = Figure(figsize=figsize, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **grid)
 
 
 def format_months(ax: Axes) -> None:
@@ -89,10 +199,9 @@ def format_months(ax: Axes) -> None:
 
 
 def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (figure closed afterwards)."""
+    """The figure as PNG bytes."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=REPORT_DPI, metadata={"Software": None})
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -168,7 +277,7 @@ def member_lines(bands: Mapping[str, pd.DataFrame], ylabels: Mapping[str, str]) 
     """One panel per member column (e.g. trust, dependence): a line per member, mean over
     replicates with its 95% interval of the mean."""
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             1, len(bands), figsize=(5.5 * len(bands), 4.2), sharey=True, layout="constrained"
         )
         flat = np.atleast_1d(axes)
@@ -191,7 +300,7 @@ def timeline(table: pd.DataFrame, title: str = "") -> Figure:
     kinds = [kind for kind in TIMELINE_KINDS if kind in set(table["kind"])]
     kinds += sorted(set(table["kind"]) - set(kinds))
     with _context():
-        fig, ax = plt.subplots(figsize=(10, 0.55 * max(len(kinds), 3) + 1.6), layout="constrained")
+        fig, ax = subplots(figsize=(10, 0.55 * max(len(kinds), 3) + 1.6), layout="constrained")
         for row, kind in enumerate(kinds):
             data = table[table["kind"] == kind]
             look = style(row)
@@ -258,7 +367,7 @@ def compare_trajectories(
     """One panel per scenario, side by side: mean and bands; the baseline's mean repeated as a
     grey reference line in the other panels."""
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             1,
             len(names),
             figsize=(4.2 * len(names), 4.2),
@@ -293,7 +402,7 @@ def compare_differences(
 ) -> Figure:
     """Each scenario's paired difference to the baseline over time, with its 95% interval."""
     with _context():
-        fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+        fig, ax = subplots(figsize=(9, 4.5), layout="constrained")
         for index, name in enumerate(names[1:], start=1):
             data = differences[differences["scenario"] == name]
             _band(ax, data["date"], data.drop(columns=["low", "high"]), index, label=name)
@@ -318,7 +427,7 @@ def forest(table: pd.DataFrame, title: str = "") -> Figure:
     (``outcome``, ``scenario``, ``difference``, ``ci_low``, ``ci_high``)."""
     outcomes = list(dict.fromkeys(table["outcome"]))
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             1,
             len(outcomes),
             figsize=(4.2 * len(outcomes), 0.6 * table["scenario"].nunique() + 2),
@@ -361,7 +470,7 @@ def threshold_curve(
     """The replicate-mean outcome against constant capacity, the level, and the critical
     capacity with its bootstrap 95% interval."""
     with _context():
-        fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+        fig, ax = subplots(figsize=(8, 4.5), layout="constrained")
         _band(ax, curve["capacity"], curve, 0, label="mean over replicates")
         ax.axhline(level, color="0.3", linestyle=(0, (6, 3)), linewidth=1.1)
         extra: list[Any] = [
@@ -441,7 +550,7 @@ def _panel_grid(count: int) -> tuple[Figure, list[Axes], int]:
     """A figure with ``count`` panels (one per swept parameter), at most three a row."""
     columns = min(count, 3)
     rows = -(-count // columns)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         rows,
         columns,
         figsize=(4.3 * columns, 3.5 * rows + 0.4),
@@ -480,7 +589,7 @@ def heatmaps(tables: Mapping[tuple[str, str], pd.DataFrame], outcome: str) -> Fi
     vmin = float(finite.min()) if len(finite) else 0.0
     vmax = float(finite.max()) if len(finite) else 1.0
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             rows,
             columns,
             figsize=(4.4 * columns, 3.8 * rows + 0.4),
@@ -523,7 +632,7 @@ def _edges(centres: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 def sobol_bars(indices: pd.DataFrame, outcome: str) -> Figure:
     """Sobol first-order (S1) and total (ST) indices per parameter with 95% intervals."""
     with _context():
-        fig, ax = plt.subplots(figsize=(8, 0.5 * len(indices) + 2), layout="constrained")
+        fig, ax = subplots(figsize=(8, 0.5 * len(indices) + 2), layout="constrained")
         positions = np.arange(len(indices))
         colours = palette()
         for offset, (column, label, hatch, colour) in enumerate(
@@ -552,7 +661,7 @@ def sobol_bars(indices: pd.DataFrame, outcome: str) -> Figure:
 def morris_scatter(indices: pd.DataFrame, outcome: str) -> Figure:
     """Morris mu* (mean absolute elementary effect, with its 95% interval) against sigma."""
     with _context():
-        fig, ax = plt.subplots(figsize=(7.5, 5), layout="constrained")
+        fig, ax = subplots(figsize=(7.5, 5), layout="constrained")
         for index, row in indices.reset_index(drop=True).iterrows():
             look = style(int(str(index)))
             ax.errorbar(
@@ -604,9 +713,9 @@ def _concise_dates(ax: Axes) -> None:
 
 def plot_cohesion(band: pd.DataFrame, title: str = "") -> Figure:
     """Cohesion over time: mean line, 95% band of the mean, middle-95% range, capacity."""
-    palette = sns.color_palette("colorblind")
-    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.9):
-        fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    palette = list(COLOURBLIND)
+    with _context(font_scale=0.9):
+        fig, ax = subplots(figsize=(8, 4.5), layout="constrained")
         replicates = int(band["n"].max())
         ax.fill_between(
             band["date"],
@@ -617,16 +726,15 @@ def plot_cohesion(band: pd.DataFrame, title: str = "") -> Figure:
             linewidth=0,
             label="95% interval of the mean",
         )
-        sns.lineplot(
-            data=band,
-            x="date",
-            y="mean",
-            ax=ax,
+        ax.plot(
+            band["date"],
+            band["mean"],
             color=palette[0],
             linewidth=2,
             marker="o",
             markersize=3,
             label=f"cohesion, mean of {replicates} replicates",
+            **LINEPLOT_MARKERS,
         )
         for column in ("low", "high"):
             ax.plot(
@@ -637,11 +745,9 @@ def plot_cohesion(band: pd.DataFrame, title: str = "") -> Figure:
                 linewidth=0.9,
                 label="middle 95% of replicates" if column == "low" else None,
             )
-        sns.lineplot(
-            data=band,
-            x="date",
-            y="capacity",
-            ax=ax,
+        ax.plot(
+            band["date"],
+            band["capacity"],
             color=palette[3],
             linestyle=":",
             linewidth=2,
@@ -663,9 +769,9 @@ def plot_members(
     exit_threshold: float | None = None,
 ) -> Figure:
     """Each member's alignment (mean, 95% band, middle-95% range) with events marked."""
-    palette = sns.color_palette("colorblind")
-    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.85):
-        fig, axes = plt.subplots(
+    palette = list(COLOURBLIND)
+    with _context(font_scale=0.85):
+        fig, axes = subplots(
             2, 3, figsize=(11, 6.5), sharex=True, sharey=True, layout="constrained"
         )
         flat = list(axes.flat)
@@ -682,7 +788,7 @@ def plot_members(
                 alpha=0.3,
                 linewidth=0,
             )
-            sns.lineplot(data=data, x="date", y="mean", ax=ax, color=colour, linewidth=2)
+            ax.plot(data["date"], data["mean"], color=colour, linewidth=2)
             ax.plot(data["date"], data["low"], color=colour, linestyle="--", linewidth=0.8)
             ax.plot(data["date"], data["high"], color=colour, linestyle="--", linewidth=0.8)
             ax.axhline(0.5, color="0.6", linewidth=1.0)
@@ -707,8 +813,9 @@ def plot_members(
                 used_kinds.add(kind)
             ax.set_title(name)
             ax.set_ylim(0, 1)
-            ax.set_xlabel("Month")
-            ax.set_ylabel("Alignment (0 exit – 1 loyal)")
+            # shared axes: only the bottom row and the left column name them
+            ax.set_xlabel("Month", visible=index // axes.shape[1] == axes.shape[0] - 1)
+            ax.set_ylabel("Alignment (0 exit – 1 loyal)", visible=index % axes.shape[1] == 0)
             ax.tick_params(labelbottom=True)
             _concise_dates(ax)
         legend_ax = flat[len(schema.MEMBERS)]
@@ -747,15 +854,14 @@ def plot_members(
 
 
 def save(fig: Figure, path: Path) -> None:
-    """Save a figure as PNG and release it."""
+    """Save a figure as PNG."""
     fig.savefig(path, dpi=FILE_DPI, metadata={"Software": None})
-    plt.close(fig)
 
 
 def member_scenarios(bands: pd.DataFrame, names: Sequence[str]) -> Figure:
     """One panel per member, one line per scenario: mean alignment with its 95% band."""
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             2, 3, figsize=(12, 6.8), sharex=True, sharey=True, layout="constrained"
         )
         flat = list(axes.flat)
