@@ -21,7 +21,7 @@ import io
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import matplotlib
 
@@ -42,6 +42,8 @@ from sim.results.replicates import FREEZE
 from sim.scenario import schema
 
 if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
     from sim.report.sweep import SweepCrossing
 
 matplotlib.rcParams["text.parse_math"] = False  # text given by a user is never markup
@@ -83,7 +85,7 @@ COLOURBLIND: Final = tuple(
 
 #: Seaborn's "whitegrid" style (``seaborn.axes_style("whitegrid")``) as matplotlib settings,
 #: less its default colour map, which only seaborn registers (every figure names its own).
-WHITEGRID: Final[dict[str, Any]] = {
+WHITEGRID: Final[dict[RcKeyType, Any]] = {
     "figure.facecolor": "white",
     "axes.labelcolor": ".15",
     "xtick.direction": "out",
@@ -122,10 +124,10 @@ WHITEGRID: Final[dict[str, Any]] = {
 LINEPLOT_MARKERS: Final = {"markeredgewidth": 0.75, "markeredgecolor": "w"}
 
 
-def notebook(font_scale: float) -> dict[str, Any]:
+def notebook(font_scale: float) -> dict[RcKeyType, Any]:
     """Seaborn's "notebook" sizes with fonts scaled by ``font_scale``
     (``seaborn.plotting_context("notebook", font_scale=...)``) as matplotlib settings."""
-    sizes: dict[str, Any] = {
+    sizes: dict[RcKeyType, Any] = {
         "axes.linewidth": 1.25,
         "grid.linewidth": 1,
         "lines.linewidth": 1.5,
@@ -140,7 +142,7 @@ def notebook(font_scale: float) -> dict[str, Any]:
         "xtick.minor.size": 4,
         "ytick.minor.size": 4,
     }
-    fonts = {
+    fonts: dict[RcKeyType, float] = {
         "font.size": 12,
         "axes.labelsize": 12,
         "axes.titlesize": 12,
@@ -178,7 +180,7 @@ def subplots(
     ncols: int = 1,
     *,
     figsize: tuple[float, float],
-    layout: str = "constrained",
+    layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
     **grid: Any,
 ) -> tuple[Figure, Any]:
     """A figure on the Agg canvas and its axes, as ``matplotlib.pyplot.subplots`` makes them
