@@ -20,9 +20,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-# The functions scipy.stats.t.ppf and scipy.stats.norm.ppf compute, from scipy.special:
-# importing scipy.stats takes about a second, scipy.special a fifth of that
-# (docs/performance.md, "The command line").
+# The functions scipy.stats.t.ppf and scipy.stats.norm.ppf call, from scipy.special: importing
+# scipy.stats costs a run about 0.65 s, scipy.special a quarter of that (docs/performance.md,
+# "The command line").
 from scipy.special import ndtri, stdtrit
 
 FloatArray = npt.NDArray[np.float64]

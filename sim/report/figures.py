@@ -10,7 +10,7 @@ and heatmaps use ``cividis`` (monotonic in lightness), so each figure reads prin
 greyscale; axes name their units; months are shown as dates.
 
 Figures are drawn on :class:`matplotlib.figure.Figure` with the Agg canvas, without pyplot or
-seaborn: importing those costs ``csto run`` about half a second (docs/performance.md). Seaborn's
+seaborn: importing those cost ``csto run`` another 0.3 s (docs/performance.md). Seaborn's
 palette, style and sizes are kept here as matplotlib settings (:data:`COLOURBLIND`,
 :data:`WHITEGRID`, :func:`notebook`; tests/test_figures.py checks them against seaborn).
 """
