@@ -75,6 +75,34 @@ def test_estimate_is_the_t_interval_and_the_middle_95_percent() -> None:
     assert est.interval() == f"{values.mean() - half:.2f}–{values.mean() + half:.2f}"
 
 
+def test_describe_intervals_are_those_of_scipy_stats_to_the_last_bit() -> None:
+    # describe takes the t quantile from scipy.special (scipy.stats is slow to import): the
+    # intervals, and the data files that hold them (a comparison's differences.csv), are
+    # unchanged
+    rng = np.random.default_rng(5)
+    sizes = [1, 2, 3, 5, 29, 30, 100, 1001]
+    frame = pd.DataFrame(
+        {
+            "group": np.repeat(np.arange(len(sizes)), sizes),
+            "value": rng.normal(0.5, 0.1, sum(sizes)),
+        }
+    )
+    table = sim_stats.describe(frame, "value", by=["group"])
+    grouped = frame.groupby("group")["value"]
+    count = grouped.count().to_numpy(np.float64)
+    with np.errstate(invalid="ignore"):
+        half = stats.t.ppf(0.975, count - 1) * grouped.std().to_numpy() / np.sqrt(count)
+    expected_low = grouped.mean().to_numpy() - half
+    np.testing.assert_array_equal(table["ci_low"].to_numpy(), expected_low)
+    np.testing.assert_array_equal(table["ci_high"].to_numpy(), grouped.mean().to_numpy() + half)
+    assert np.isnan(table["ci_low"].iloc[0]), "one value: no interval"
+    low, high = sim_stats.wilson([3], [10])
+    z = stats.norm.ppf(0.975)
+    centre, width = (0.3 + z * z / 20) / (1 + z * z / 10), z * np.sqrt(0.021 + z * z / 400)
+    assert low[0] == pytest.approx(centre - width / (1 + z * z / 10), rel=1e-15)
+    assert high[0] == pytest.approx(centre + width / (1 + z * z / 10), rel=1e-15)
+
+
 def test_estimate_of_one_value_has_no_interval() -> None:
     assert sim_stats.estimate([0.3]).interval() == "n/a"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from csto_cli import ROOT
@@ -53,6 +54,30 @@ def test_the_command_imports_no_heavy_library(arguments: list[str]) -> None:
     loaded = {name.split(".")[0] for name in report["modules"]}
     assert sorted(loaded & set(HEAVY)) == []
     assert "sim.engine" not in report["modules"]
+
+
+#: Libraries ``csto run`` does not need: the t quantiles come from scipy.special and the
+#: figures are drawn without pyplot or seaborn (docs/performance.md, "The command line").
+NOT_FOR_A_RUN = ("scipy.stats", "scipy.optimize", "seaborn", "matplotlib.pyplot", "mesa", "dask")
+
+
+@pytest.mark.slow
+def test_a_run_imports_neither_scipy_stats_nor_pyplot_nor_seaborn(tmp_path: Path) -> None:
+    arguments = ["run", "baseline-2022", "-r", "2", "-t", "3", "--out", str(tmp_path), "-q"]
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(arguments)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0, done.stderr
+    assert (tmp_path / "baseline-2022" / "seed1-r2-t3" / "figures" / "members.png").is_file()
+    modules = set(report["modules"])
+    assert "matplotlib.figure" in modules, "the probe must see the figures being drawn"
+    assert sorted(name for name in NOT_FOR_A_RUN if name in modules) == []
 
 
 def test_the_command_line_defaults_match_the_results_layer() -> None:

@@ -129,3 +129,26 @@ def test_members_figure_has_a_panel_per_member_with_events(runs: ReplicateSet) -
 def test_event_line_styles_are_distinct_for_greyscale() -> None:
     styles = [repr(style) for style, _ in figures.EVENT_STYLES.values()]
     assert len(set(styles)) == len(styles)
+
+
+def test_seaborn_palette_style_and_sizes_are_kept_without_seaborn() -> None:
+    import seaborn as sns
+
+    assert tuple(sns.color_palette("colorblind")) == figures.COLOURBLIND
+    assert figures.palette() == list(sns.color_palette("colorblind"))
+    style = dict(sns.axes_style("whitegrid"))
+    assert style.pop("image.cmap") == "rocket"  # registered by seaborn only; figures name theirs
+    assert style == figures.WHITEGRID
+    for scale in (0.85, 0.9, 1.0):
+        assert figures.notebook(scale) == dict(sns.plotting_context("notebook", font_scale=scale))
+
+
+def test_members_figure_names_shared_axes_on_the_outer_panels_only(runs: ReplicateSet) -> None:
+    fig = figures.plot_members(
+        run_report.member_bands(runs.timeseries),
+        run_report.event_marks(runs.events, runs.replicates),
+    )
+    panels = fig.axes[: len(schema.MEMBERS)]  # a 2 x 3 grid: three members, then two
+    assert [ax.xaxis.label.get_visible() for ax in panels] == [False] * 3 + [True] * 2
+    assert [ax.yaxis.label.get_visible() for ax in panels] == [True, False, False, True, False]
+    assert {ax.get_xlabel() for ax in panels} == {"Month"}

@@ -8,6 +8,11 @@ a matplotlib figure; nothing here computes a statistic. Conventions: seaborn's c
 palette; every series also differs by line style and marker, bands by hatching or dashed edges,
 and heatmaps use ``cividis`` (monotonic in lightness), so each figure reads printed in
 greyscale; axes name their units; months are shown as dates.
+
+Figures are drawn on :class:`matplotlib.figure.Figure` with the Agg canvas, without pyplot or
+seaborn: importing those cost ``csto run`` another 0.3 s (docs/performance.md). Seaborn's
+palette, style and sizes are kept here as matplotlib settings (:data:`COLOURBLIND`,
+:data:`WHITEGRID`, :func:`notebook`; tests/test_figures.py checks them against seaborn).
 """
 
 from __future__ import annotations
@@ -16,18 +21,18 @@ import io
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -38,6 +43,8 @@ from sim.results.replicates import FREEZE
 from sim.scenario import schema
 
 if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
     from sim.report.sweep import SweepCrossing
 
 matplotlib.rcParams["text.parse_math"] = False  # text given by a user is never markup
@@ -60,9 +67,97 @@ MARKERS: Final = ("o", "s", "^", "D", "v", "P", "X", "h", "p")
 HATCHES: Final = ("", "//", "..", "xx", "\\\\", "++")
 
 
+#: Seaborn's colour-blind palette (``seaborn.color_palette("colorblind")``).
+COLOURBLIND: Final = tuple(
+    to_rgb(colour)
+    for colour in (
+        "#0173B2",
+        "#DE8F05",
+        "#029E73",
+        "#D55E00",
+        "#CC78BC",
+        "#CA9161",
+        "#FBAFE4",
+        "#949494",
+        "#ECE133",
+        "#56B4E9",
+    )
+)
+
+#: Seaborn's "whitegrid" style (``seaborn.axes_style("whitegrid")``) as matplotlib settings,
+#: less its default colour map, which only seaborn registers (every figure names its own).
+WHITEGRID: Final[dict[RcKeyType, Any]] = {
+    "figure.facecolor": "white",
+    "axes.labelcolor": ".15",
+    "xtick.direction": "out",
+    "ytick.direction": "out",
+    "xtick.color": ".15",
+    "ytick.color": ".15",
+    "axes.axisbelow": True,
+    "grid.linestyle": "-",
+    "text.color": ".15",
+    "font.family": ["sans-serif"],
+    "font.sans-serif": [
+        "Arial",
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Bitstream Vera Sans",
+        "sans-serif",
+    ],
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "xtick.top": False,
+    "ytick.right": False,
+    "axes.grid": True,
+    "axes.facecolor": "white",
+    "axes.edgecolor": ".8",
+    "grid.color": ".8",
+    "axes.spines.left": True,
+    "axes.spines.bottom": True,
+    "axes.spines.right": True,
+    "axes.spines.top": True,
+    "xtick.bottom": False,
+    "ytick.left": False,
+}
+
+#: How seaborn's ``lineplot`` draws markers: a thin white edge.
+LINEPLOT_MARKERS: Final = {"markeredgewidth": 0.75, "markeredgecolor": "w"}
+
+
+def notebook(font_scale: float) -> dict[RcKeyType, Any]:
+    """Seaborn's "notebook" sizes with fonts scaled by ``font_scale``
+    (``seaborn.plotting_context("notebook", font_scale=...)``) as matplotlib settings."""
+    sizes: dict[RcKeyType, Any] = {
+        "axes.linewidth": 1.25,
+        "grid.linewidth": 1,
+        "lines.linewidth": 1.5,
+        "lines.markersize": 6,
+        "patch.linewidth": 1,
+        "xtick.major.width": 1.25,
+        "ytick.major.width": 1.25,
+        "xtick.minor.width": 1,
+        "ytick.minor.width": 1,
+        "xtick.major.size": 6,
+        "ytick.major.size": 6,
+        "xtick.minor.size": 4,
+        "ytick.minor.size": 4,
+    }
+    fonts: dict[RcKeyType, float] = {
+        "font.size": 12,
+        "axes.labelsize": 12,
+        "axes.titlesize": 12,
+        "xtick.labelsize": 11,
+        "ytick.labelsize": 11,
+        "legend.fontsize": 11,
+        "legend.title_fontsize": 12,
+    }
+    return sizes | {key: size * font_scale for key, size in fonts.items()}
+
+
 def palette() -> list[tuple[float, float, float]]:
     """Seaborn's colour-blind palette."""
-    return list(sns.color_palette("colorblind"))
+    return list(COLOURBLIND)
 
 
 def style(index: int) -> dict[str, Any]:
@@ -75,13 +170,48 @@ def style(index: int) -> dict[str, Any]:
     }
 
 
-def _context() -> Any:
-    return sns.axes_style("whitegrid")
+def _context(font_scale: float | None = None) -> Any:
+    """Seaborn's "whitegrid" style, with its "notebook" sizes if ``font_scale`` is given."""
+    settings = WHITEGRID | (notebook(font_scale) if font_scale is not None else {})
+    return matplotlib.rc_context(settings)
+
+
+def subplots(
+    nrows: int = 1,
+    ncols: int = 1,
+    *,
+    figsize: tuple[float, float],
+    layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
+    **grid: Any,
+) -> tuple[Figure, Any]:
+    """A figure on the Agg canvas and its axes, as ``matplotlib.pyplot.subplots`` makes them
+    (``grid``: sharex, sharey, squeeze), held by no global registry of figures."""
+    fig = Figure(figsize=figsize, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **grid)
+
+
+class DateLocator(mdates.AutoDateLocator):
+    """Matplotlib's ``AutoDateLocator``, remembering the ticks of each view interval: laying a
+    figure out asks for them dozens of times (a sixth of the time a run takes to draw its
+    figures), and they depend on the interval alone."""
+
+    def __init__(self, minticks: int, maxticks: int) -> None:
+        super().__init__(minticks=minticks, maxticks=maxticks)  # type: ignore[no-untyped-call]
+        self._ticks: dict[tuple[float, ...], Any] = {}
+
+    def __call__(self) -> Any:
+        if self.axis is None:
+            return super().__call__()  # type: ignore[no-untyped-call]
+        view = tuple(self.axis.get_view_interval())
+        if view not in self._ticks:
+            self._ticks[view] = super().__call__()  # type: ignore[no-untyped-call]
+        return self._ticks[view].copy()
 
 
 def format_months(ax: Axes) -> None:
     """Month ticks as dates ("Jan 2024")."""
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)  # type: ignore[no-untyped-call]
+    locator = DateLocator(minticks=3, maxticks=7)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))  # type: ignore[no-untyped-call]
     for label in ax.get_xticklabels():
@@ -90,10 +220,9 @@ def format_months(ax: Axes) -> None:
 
 
 def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (figure closed afterwards)."""
+    """The figure as PNG bytes."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=REPORT_DPI, metadata={"Software": None})
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -198,7 +327,7 @@ def member_lines(bands: Mapping[str, pd.DataFrame], ylabels: Mapping[str, str]) 
     """One panel per member column (e.g. trust, dependence): a line per member, mean over
     replicates with its 95% interval of the mean."""
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             1, len(bands), figsize=(5.5 * len(bands), 4.2), sharey=True, layout="constrained"
         )
         flat = np.atleast_1d(axes)
@@ -242,7 +371,7 @@ def fan_chart(panels: Mapping[str, pd.DataFrame], ylabel: str = "Index (0–1)")
     columns = min(count, 3)
     rows = -(-count // columns)
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             rows,
             columns,
             figsize=(4.3 * columns, 3.1 * rows + 0.8),
@@ -306,7 +435,7 @@ def timeline(table: pd.DataFrame, title: str = "") -> Figure:
     kinds = [kind for kind in TIMELINE_KINDS if kind in set(table["kind"])]
     kinds += sorted(set(table["kind"]) - set(kinds))
     with _context():
-        fig, ax = plt.subplots(figsize=(10, 0.55 * max(len(kinds), 3) + 1.6), layout="constrained")
+        fig, ax = subplots(figsize=(10, 0.55 * max(len(kinds), 3) + 1.6), layout="constrained")
         for row, kind in enumerate(kinds):
             data = table[table["kind"] == kind]
             look = style(row)
@@ -373,7 +502,7 @@ def compare_trajectories(
     """One panel per scenario, side by side: mean and bands; the baseline's mean repeated as a
     grey reference line in the other panels."""
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             1,
             len(names),
             figsize=(4.2 * len(names), 4.2),
@@ -412,7 +541,7 @@ def compare_differences(
     """Each scenario's paired difference to the baseline over time, with its 95% interval over
     the draws; a grey band around zero spans differences too small to matter."""
     with _context():
-        fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+        fig, ax = subplots(figsize=(9, 4.5), layout="constrained")
         if negligible > 0:
             ax.axhspan(-negligible, negligible, color="0.88", zorder=0, linewidth=0)
         for index, name in enumerate(names[1:], start=1):
@@ -450,7 +579,7 @@ def forest(table: pd.DataFrame, title: str = "") -> Figure:
     scenarios = list(dict.fromkeys(table["scenario"]))
     sizes = [sum(units[o] == unit for o in units) * len(scenarios) for unit in scales]
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             len(scales),
             1,
             figsize=(9, 0.28 * sum(sizes) + 1.1 * len(scales) + 0.6),
@@ -550,7 +679,7 @@ def threshold_curve(
     capacity with its bootstrap 95% interval; the range of capacity the scenario takes and its
     floor, where given."""
     with _context():
-        fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
+        fig, ax = subplots(figsize=(9, 4.8), layout="constrained")
         context: list[Any] = []
         if scenario_range is not None:
             ax.axvspan(*scenario_range, color="0.88", zorder=0, linewidth=0)
@@ -647,7 +776,7 @@ def _panel_grid(count: int) -> tuple[Figure, list[Axes], int]:
     """A figure with ``count`` panels (one per swept parameter), at most three a row."""
     columns = min(count, 3)
     rows = -(-count // columns)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         rows,
         columns,
         figsize=(4.3 * columns, 3.5 * rows + 0.4),
@@ -696,7 +825,7 @@ def heatmaps(
     vmin = float(finite.min()) if len(finite) else 0.0
     vmax = float(finite.max()) if len(finite) else 1.0
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             rows,
             columns,
             figsize=(4.4 * columns, 3.8 * rows + 0.4),
@@ -754,7 +883,7 @@ def _edges(centres: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 def sobol_bars(indices: pd.DataFrame, outcome: str) -> Figure:
     """Sobol first-order (S1) and total (ST) indices per parameter with 95% intervals."""
     with _context():
-        fig, ax = plt.subplots(figsize=(8, 0.5 * len(indices) + 2), layout="constrained")
+        fig, ax = subplots(figsize=(8, 0.5 * len(indices) + 2), layout="constrained")
         positions = np.arange(len(indices))
         colours = palette()
         for offset, (column, label, hatch, colour) in enumerate(
@@ -783,7 +912,7 @@ def sobol_bars(indices: pd.DataFrame, outcome: str) -> Figure:
 def morris_scatter(indices: pd.DataFrame, outcome: str) -> Figure:
     """Morris mu* (mean absolute elementary effect, with its 95% interval) against sigma."""
     with _context():
-        fig, ax = plt.subplots(figsize=(7.5, 5), layout="constrained")
+        fig, ax = subplots(figsize=(7.5, 5), layout="constrained")
         for index, row in indices.reset_index(drop=True).iterrows():
             look = style(int(str(index)))
             ax.errorbar(
@@ -824,7 +953,7 @@ def sensitivity_matrix(table: pd.DataFrame, method: str) -> Figure:
             if shown[row]:
                 values[index, column] = strength[row]
     with _context():
-        fig, ax = plt.subplots(
+        fig, ax = subplots(
             figsize=(max(6.0, 0.55 * len(outcomes) + 4.5), 0.45 * len(parameters) + 2.8),
             layout="constrained",
         )
@@ -856,7 +985,7 @@ def prim_boxes(found: Any, outcome: str) -> Figure:
     (coverage against density, the chosen box circled) and every box's limits as shares of
     the swept ranges."""
     with _context():
-        fig, (left, right) = plt.subplots(
+        fig, (left, right) = subplots(
             1, 2, figsize=(11, 4.2), layout="constrained", width_ratios=[1, 1.4]
         )
         path = found.boxes[0].trajectory
@@ -930,7 +1059,7 @@ EVENT_STYLES: Final[dict[str, tuple[Any, str]]] = {
 
 
 def _concise_dates(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=8)  # type: ignore[no-untyped-call]
+    locator = DateLocator(minticks=4, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(
         mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
@@ -939,9 +1068,9 @@ def _concise_dates(ax: Axes) -> None:
 
 def plot_cohesion(band: pd.DataFrame, title: str = "") -> Figure:
     """Cohesion over time: mean line, 95% band of the mean, middle-95% range, capacity."""
-    palette = sns.color_palette("colorblind")
-    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.9):
-        fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    palette = list(COLOURBLIND)
+    with _context(font_scale=0.9):
+        fig, ax = subplots(figsize=(8, 4.5), layout="constrained")
         replicates = int(band["n"].max())
         ax.fill_between(
             band["date"],
@@ -952,16 +1081,15 @@ def plot_cohesion(band: pd.DataFrame, title: str = "") -> Figure:
             linewidth=0,
             label="95% interval of the mean",
         )
-        sns.lineplot(
-            data=band,
-            x="date",
-            y="mean",
-            ax=ax,
+        ax.plot(
+            band["date"],
+            band["mean"],
             color=palette[0],
             linewidth=2,
             marker="o",
             markersize=3,
             label=f"cohesion, mean of {replicates} replicates",
+            **LINEPLOT_MARKERS,
         )
         for column in ("low", "high"):
             ax.plot(
@@ -972,11 +1100,9 @@ def plot_cohesion(band: pd.DataFrame, title: str = "") -> Figure:
                 linewidth=0.9,
                 label="middle 95% of replicates" if column == "low" else None,
             )
-        sns.lineplot(
-            data=band,
-            x="date",
-            y="capacity",
-            ax=ax,
+        ax.plot(
+            band["date"],
+            band["capacity"],
             color=palette[3],
             linestyle=":",
             linewidth=2,
@@ -998,9 +1124,9 @@ def plot_members(
     exit_threshold: float | None = None,
 ) -> Figure:
     """Each member's alignment (mean, 95% band, middle-95% range) with events marked."""
-    palette = sns.color_palette("colorblind")
-    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.85):
-        fig, axes = plt.subplots(
+    palette = list(COLOURBLIND)
+    with _context(font_scale=0.85):
+        fig, axes = subplots(
             2, 3, figsize=(11, 6.5), sharex=True, sharey=True, layout="constrained"
         )
         flat = list(axes.flat)
@@ -1017,7 +1143,7 @@ def plot_members(
                 alpha=0.3,
                 linewidth=0,
             )
-            sns.lineplot(data=data, x="date", y="mean", ax=ax, color=colour, linewidth=2)
+            ax.plot(data["date"], data["mean"], color=colour, linewidth=2)
             ax.plot(data["date"], data["low"], color=colour, linestyle="--", linewidth=0.8)
             ax.plot(data["date"], data["high"], color=colour, linestyle="--", linewidth=0.8)
             ax.axhline(0.5, color="0.6", linewidth=1.0)
@@ -1042,8 +1168,9 @@ def plot_members(
                 used_kinds.add(kind)
             ax.set_title(name)
             ax.set_ylim(0, 1)
-            ax.set_xlabel("Month")
-            ax.set_ylabel("Alignment (0 exit – 1 loyal)")
+            # shared axes: only the bottom row and the left column name them
+            ax.set_xlabel("Month", visible=index // axes.shape[1] == axes.shape[0] - 1)
+            ax.set_ylabel("Alignment (0 exit – 1 loyal)", visible=index % axes.shape[1] == 0)
             ax.tick_params(labelbottom=True)
             _concise_dates(ax)
         if len(bands):
@@ -1087,15 +1214,14 @@ def plot_members(
 
 
 def save(fig: Figure, path: Path) -> None:
-    """Save a figure as PNG and release it."""
+    """Save a figure as PNG."""
     fig.savefig(path, dpi=FILE_DPI, metadata={"Software": None})
-    plt.close(fig)
 
 
 def member_scenarios(bands: pd.DataFrame, names: Sequence[str]) -> Figure:
     """One panel per member, one line per scenario: mean alignment with its 95% band."""
     with _context():
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             2, 3, figsize=(12, 6.8), sharex=True, sharey=True, layout="constrained"
         )
         flat = list(axes.flat)

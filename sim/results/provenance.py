@@ -114,12 +114,15 @@ def scenario_record(scenario: Scenario) -> dict[str, Any]:
 def parameters_record(scenario: Scenario) -> dict[str, Any]:
     """Every resolved value with its source, file and range, and the scenario-given events."""
     values: dict[str, Any] = {}
+    shown: dict[str, str] = {"": ""}  # the values come from a few files: resolve each once
     for path in sorted(scenario.values):
         value = scenario.values[path]
+        if value.file not in shown:
+            shown[value.file] = display_path(Path(value.file))
         entry: dict[str, Any] = {
             "value": value.value,
             "source": value.source,
-            "file": display_path(Path(value.file)) if value.file else "",
+            "file": shown[value.file],
         }
         if value.has_range:
             entry["range"] = [value.low, value.high]

@@ -31,7 +31,6 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import optimize
 
 from sim.engine import BatchResult, simulate
 from sim.results import provenance
@@ -317,6 +316,10 @@ def critical_capacity(
     elif fb == 0.0:
         root = b
     else:
+        # imported here: scipy.optimize is slow to import, and csto run's figures import this
+        # module (through sim.report)
+        from scipy import optimize
+
         root = float(optimize.brentq(gap, a, b, xtol=xtol))
     spacing = coarse[1] - coarse[0]
     fine = np.linspace(max(low, a - spacing), min(high, b + spacing), refine_points)
