@@ -74,7 +74,8 @@ def test_a_run_imports_neither_scipy_stats_nor_pyplot_nor_seaborn(tmp_path: Path
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["code"] == 0, done.stderr
-    assert (tmp_path / "baseline-2022" / "seed1-r2-t3" / "figures" / "members.png").is_file()
+    # the default run draws 100 parameter sets from the posterior
+    assert (tmp_path / "baseline-2022" / "seed1-d100-r2-t3" / "figures" / "members.png").is_file()
     modules = set(report["modules"])
     assert "matplotlib.figure" in modules, "the probe must see the figures being drawn"
     assert sorted(name for name in NOT_FOR_A_RUN if name in modules) == []
