@@ -114,7 +114,7 @@ def member_bands(bands: Bands, column: str, parent: Bands | None = None, title: 
     """One panel per member: a member column's bands over draws (and the parent's)."""
     table = bands.members[column]
     fig = Figure(figsize=(12.6, 5.4))
-    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.08, top=0.9, wspace=0.08, hspace=0.25)
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.08, top=0.88, wspace=0.08, hspace=0.25)
     axes = fig.subplots(2, 3, sharex=True, sharey=True).ravel()
     x = np.arange(bands.steps + 1)
     for index, name in enumerate(schema.MEMBERS):

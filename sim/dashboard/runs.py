@@ -234,11 +234,22 @@ class Computed:
     seconds: float = field(default=0.0, compare=False)
 
 
-def compute(scenario: Scenario, parent: Scenario, draws: Draws, steps: int) -> Computed:
-    """Run the tweak and its parent under the same draws and summarise both."""
+def compute(
+    scenario: Scenario,
+    parent: Scenario,
+    draws: Draws,
+    steps: int,
+    parent_batch: BatchResult | None = None,
+) -> Computed:
+    """Run the tweak and its parent under the same draws and summarise both (``parent_batch``:
+    the parent's runs if already computed, as they are while only the tweak changes)."""
     started = time.perf_counter()
-    batch = run_draws(scenario, draws, steps)
-    parent_batch = batch if scenario is parent else run_draws(parent, draws, steps)
+    if scenario is parent and parent_batch is not None:
+        batch = parent_batch
+    else:
+        batch = run_draws(scenario, draws, steps)
+    if parent_batch is None:
+        parent_batch = batch if scenario is parent else run_draws(parent, draws, steps)
     return Computed(
         scenario=scenario,
         parent=parent,

@@ -100,9 +100,7 @@ class SteppedReplicate(CSTOModel):
         columns = driver_columns(tuple(self.recorder.series))
         if not columns or self.month == 0:
             return pd.DataFrame(index=pd.Index(schema.MEMBERS, name="member"))
-        data = {
-            driver_label(name): self.recorder.series[name][0, self.month] for name in columns
-        }
+        data = {driver_label(name): self.recorder.series[name][0, self.month] for name in columns}
         return pd.DataFrame(data, index=pd.Index(schema.MEMBERS, name="member"))
 
     def history(self, column: str) -> np.ndarray[Any, np.dtype[np.float64]]:
