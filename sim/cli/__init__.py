@@ -1,11 +1,11 @@
 """The ``csto`` command line (also ``python -m sim``).
 
 Each command lives in a module of its own under :mod:`sim.cli` (``run``, ``scenarios``,
-``sweep``, ``report``, ``compare``, ``threshold``, ``dashboard``) and registers itself on the shared Typer app
-through ``register(app)``; :mod:`sim.cli.errors` turns user errors into one line, and
-:mod:`sim.cli.options` holds the options several commands share. A command module imports the
-model, pandas or matplotlib only inside its command, when it runs, so ``csto --help`` and the
-scenario commands start fast.
+``sweep``, ``report``, ``compare``, ``threshold``, ``dashboard``) and registers itself on the
+shared Typer app through ``register(app)``; :mod:`sim.cli.errors` turns user errors into one
+line, and :mod:`sim.cli.options` holds the options several commands share. A command module
+imports the model, pandas or matplotlib only inside its command, when it runs, so
+``csto --help`` and the scenario commands start fast.
 """
 
 from __future__ import annotations

@@ -439,7 +439,7 @@ def _reference(parent: Scenario) -> str:
 def SteppedPanel(setup: Setup) -> None:
     index = min(replicate_index.value, setup.draws.replicates - 1)
     seed = replicate_seed(setup, index)
-    parameters = {"setup": setup.scenario, "rng": seed, "steps": setup.steps}
+    parameters: dict[str, Any] = {"setup": setup.scenario, "rng": seed, "steps": setup.steps}
     initial = solara.use_memo(lambda: SteppedReplicate(**parameters), [])
     model = solara.use_reactive(cast(SteppedReplicate, initial))
     model_parameters = solara.use_reactive(parameters)

@@ -63,7 +63,7 @@ def _unit_axis(ax: Axes, values: FloatArray) -> None:
         ax.set_ylim(-0.02, 1.02)
 
 
-def _band(ax: Axes, x: pd.DatetimeIndex, table: FloatArray, bands: Bands, colour: str) -> None:
+def _band(ax: Axes, x: npt.NDArray[np.int64], table: FloatArray, bands: Bands, colour: str) -> None:
     low, high = table[bands.quantile(0.05)], table[bands.quantile(0.95)]
     inner_low, inner_high = table[bands.quantile(0.25)], table[bands.quantile(0.75)]
     ax.fill_between(x, low, high, color=colour, alpha=0.15, linewidth=0, label="middle 90%")
@@ -73,7 +73,7 @@ def _band(ax: Axes, x: pd.DatetimeIndex, table: FloatArray, bands: Bands, colour
     ax.plot(x, table[bands.quantile(0.5)], color=colour, linewidth=1.8, label="median")
 
 
-def _parent(ax: Axes, x: pd.DatetimeIndex, table: FloatArray, bands: Bands) -> None:
+def _parent(ax: Axes, x: npt.NDArray[np.int64], table: FloatArray, bands: Bands) -> None:
     ax.plot(
         x, table[bands.quantile(0.5)], color=PARENT_COLOUR, linestyle="--", linewidth=1.2,
         label="parent: median",
@@ -94,7 +94,7 @@ def alliance_bands(
     fig = Figure(figsize=(4.2 * max(len(chosen), 1), 3.0))
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.84, wspace=0.18)
     axes = fig.subplots(1, max(len(chosen), 1), squeeze=False)[0]
-    x = np.arange(bands.steps + 1)
+    x = np.arange(bands.steps + 1, dtype=np.int64)
     for index, (ax, name) in enumerate(zip(axes, chosen, strict=False)):
         table = bands.alliance[name]
         _band(ax, x, table, bands, PALETTE[index % len(PALETTE)])
@@ -116,7 +116,7 @@ def member_bands(bands: Bands, column: str, parent: Bands | None = None, title: 
     fig = Figure(figsize=(12.6, 5.4))
     fig.subplots_adjust(left=0.05, right=0.98, bottom=0.08, top=0.88, wspace=0.08, hspace=0.25)
     axes = fig.subplots(2, 3, sharex=True, sharey=True).ravel()
-    x = np.arange(bands.steps + 1)
+    x = np.arange(bands.steps + 1, dtype=np.int64)
     for index, name in enumerate(schema.MEMBERS):
         ax = axes[index]
         _band(ax, x, table[:, :, index], bands, PALETTE[index % len(PALETTE)])
