@@ -32,7 +32,7 @@ NUMERIC_KINDS: Final = ("unit", "real", "int")
 SLIDER_POSITIONS: Final = 100
 
 #: A number as a student may type it: ASCII digits, an optional sign, point and exponent.
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
