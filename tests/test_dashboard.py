@@ -229,6 +229,9 @@ def test_the_results_folder_is_what_csto_run_writes_from_the_tweak_file(tmp_path
         assert digest[0] == digest[1], name
     archive = runs.zip_folder(folder)
     assert archive[:2] == b"PK"
+    report = invoke("report", folder)
+    assert report.exit_code == 0, report.stderr
+    assert (folder / "report.html").is_file()
 
 
 def test_text_shown_in_the_page_is_escaped() -> None:

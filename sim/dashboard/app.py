@@ -32,7 +32,7 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 from reacton.ipyvue import use_event
 
-from sim.dashboard import figures
+from sim.dashboard import charts
 from sim.dashboard.runs import (
     MAX_REPLICATES,
     Computed,
@@ -141,6 +141,11 @@ def Prose(text: str, classes: list[str] | None = None) -> solara.Element:
         classes=classes or [],
         style="margin: 4px 0",
     )
+
+
+def Chart(svg: str) -> solara.Element:
+    """An SVG chart of :mod:`sim.dashboard.charts`."""
+    return solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["csto-chart"])
 
 
 def _load(reference: str) -> tuple[Scenario | None, str | None]:
@@ -527,8 +532,8 @@ def MemberHistory(model: SteppedReplicate) -> None:
     column = member_column.value if member_column.value in choices else choices[0]
     with solara.Column():
         solara.Select("Member series", values=choices, value=column, on_value=member_column.set)
-        image = figures.member_history(model.start, model.horizon, model.history(column), column)
-        solara.Image(image)
+        chart = charts.member_history(model.start, model.horizon, model.history(column), column)
+        solara.HTML(tag="div", unsafe_innerHTML=chart, classes=["csto-chart"])
 
 
 @solara.component
@@ -545,7 +550,8 @@ def Drivers(model: SteppedReplicate) -> None:
                 else "Step a month to see what moved each member."
             )
             return
-        solara.Image(figures.drivers_chart(drivers, f"Drivers in {model.month_name()}"))
+        chart = charts.drivers_chart(drivers, f"Drivers in {model.month_name()}")
+        solara.HTML(tag="div", unsafe_innerHTML=chart, classes=["csto-chart"])
 
 
 @solara.component
@@ -597,10 +603,10 @@ def _computed_line(computed: Computed, steps: int) -> str:
 def ReplicatesPanel(setup: Setup, computed: Computed) -> None:
     column = member_column.value if member_column.value in computed.bands.members else "alignment"
     alliance = solara.use_memo(
-        lambda: figures.alliance_bands(computed.bands, ALLIANCE_SERIES[:3]), [setup.key]
+        lambda: charts.alliance_bands(computed.bands, ALLIANCE_SERIES), [setup.key]
     )
     members = solara.use_memo(
-        lambda: figures.member_bands(computed.bands, column), [setup.key, column]
+        lambda: charts.member_bands(computed.bands, column), [setup.key, column]
     )
     with solara.Column():
         solara.Text(_computed_line(computed, setup.steps), classes=["csto-computed"])
@@ -609,14 +615,14 @@ def ReplicatesPanel(setup: Setup, computed: Computed) -> None:
             "replicates (the draws differ in their seed; over a calibration's posterior "
             "where one exists)."
         )
-        solara.Image(alliance)
+        Chart(alliance)
         solara.Select(
             "Member series",
             values=list(computed.bands.members),
             value=column,
             on_value=member_column.set,
         )
-        solara.Image(members)
+        Chart(members)
         solara.HTML(tag="div", unsafe_innerHTML=outcomes_html(computed.outcomes))
 
 
@@ -639,11 +645,11 @@ def compared_html(table: pd.DataFrame, parent: str) -> str:
 def ComparePanel(setup: Setup, computed: Computed) -> None:
     column = member_column.value if member_column.value in computed.bands.members else "alignment"
     alliance = solara.use_memo(
-        lambda: figures.alliance_bands(computed.bands, ALLIANCE_SERIES[:3], computed.parent_bands),
+        lambda: charts.alliance_bands(computed.bands, ALLIANCE_SERIES, computed.parent_bands),
         [setup.key],
     )
     members = solara.use_memo(
-        lambda: figures.member_bands(computed.bands, column, computed.parent_bands),
+        lambda: charts.member_bands(computed.bands, column, computed.parent_bands),
         [setup.key, column],
     )
     with solara.Column():
@@ -658,8 +664,8 @@ def ComparePanel(setup: Setup, computed: Computed) -> None:
             "random numbers), so the difference is the tweak's alone; the parent is dashed."
         )
         solara.HTML(tag="div", unsafe_innerHTML=compared_html(computed.compared, setup.parent.name))
-        solara.Image(alliance)
-        solara.Image(members)
+        Chart(alliance)
+        Chart(members)
 
 
 #: Members' order, as the schema gives it (for readers of this module's tables).
