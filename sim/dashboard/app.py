@@ -513,7 +513,8 @@ def monitors_html(model: SteppedReplicate) -> str:
         )
         rows.append(f"<tr><th>{html.escape(str(name))}</th>{cells}</tr>")
     parts.append(
-        f"<table class='csto-table'><tr><th>member</th>{heads}</tr>{''.join(rows)}</table>"
+        "<div style='overflow-x:auto'><table class='csto-table'><tr><th>member</th>"
+        f"{heads}</tr>{''.join(rows)}</table></div>"
     )
     return TABLE_STYLE + "".join(parts)
 

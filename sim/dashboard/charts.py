@@ -34,7 +34,7 @@ DASHES: Final = ("", "6 3", "2 2", "8 3 2 3", "1 3")
 PARENT: Final = "#444444"
 #: Panel size in pixels, and the margins that hold the axes' labels.
 WIDTH, HEIGHT = 300, 190
-LEFT, RIGHT, TOP, BOTTOM = 38, 10, 22, 24
+LEFT, RIGHT, TOP, BOTTOM = 38, 20, 22, 24
 
 
 @dataclass(frozen=True)
@@ -295,18 +295,7 @@ def member_history(start: str, horizon: int, values: FloatArray, column: str) ->
         Line(padded[:, index], PALETTE[index % len(PALETTE)], name, DASHES[index % len(DASHES)])
         for index, name in enumerate(schema.MEMBERS)
     )
-    return grid_svg([Panel(series_label(column), horizon, start, (), lines)], 2, lines)
-
-
-def alliance_history(start: str, horizon: int, series: dict[str, FloatArray]) -> str:
-    """Russia's and the alliance's values of the stepped replicate so far, one line each."""
-    lines = []
-    for index, (name, values) in enumerate(series.items()):
-        padded = np.full(horizon + 1, np.nan)
-        padded[: values.shape[0]] = values
-        colour = PALETTE[index % len(PALETTE)]
-        lines.append(Line(padded, colour, series_label(name), DASHES[index % len(DASHES)]))
-    return grid_svg([Panel("Russia and the alliance", horizon, start, (), tuple(lines))], 2, lines)
+    return grid_svg([Panel(series_label(column), horizon, start, (), lines)], 1, lines)
 
 
 def drivers_chart(drivers: pd.DataFrame, title: str) -> str:
