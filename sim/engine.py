@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,9 @@ from sim.model.step import Setting, advance
 from sim.results.run import RunResult
 from sim.scenario import Scenario, load, schema
 from sim.scenario.inputs import build_inputs, build_plan
+
+if TYPE_CHECKING:
+    from sim.results.replicates import ReplicateSet
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -135,20 +139,78 @@ def simulate(
     )
 
 
+@overload
+def run(
+    scenario: str | Path | Scenario = ...,
+    seed: int = ...,
+    steps: int | None = ...,
+    *,
+    overrides: Mapping[str, Any] | None = ...,
+    replicates: None = ...,
+) -> RunResult: ...
+
+
+@overload
+def run(
+    scenario: str | Path | Scenario = ...,
+    seed: int = ...,
+    steps: int | None = ...,
+    *,
+    overrides: Mapping[str, Any] | None = ...,
+    replicates: int,
+) -> ReplicateSet: ...
+
+
 def run(
     scenario: str | Path | Scenario = "baseline-2022",
     seed: int = 0,
     steps: int | None = None,
-) -> RunResult:
-    """Run one scenario once and return its time series, events and summary (``sim.run``).
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    replicates: int | None = None,
+) -> RunResult | ReplicateSet:
+    """Run a scenario once, or ``replicates`` times, and return time series, events and summary
+    (``sim.run``).
+
+    ``overrides`` sets scenario values by dotted path, as a sweep's ``--param`` does
+    (``{"russia.capacity.initial": 0.3}``), checked like a child scenario's values.
+
+    What ``seed`` means depends on ``replicates``:
+
+    * without ``replicates``, ``seed`` is the run's own seed and the result one
+      :class:`~sim.results.run.RunResult`: the run ``CSTOModel(rng=seed)`` steps and
+      ``simulate(scenario, [seed])`` computes;
+    * with ``replicates=R``, ``seed`` is a master seed, as in ``csto run --seed``: replicate
+      ``r`` runs with its own seed ``runs.seeds[r]``, derived from the master seed by
+      :func:`sim.model.draws.derive_seeds`, and the result is a
+      :class:`~sim.results.replicates.ReplicateSet` equal to the tables of
+      ``csto run SCENARIO --seed SEED --replicates R``.
+
+    So ``sim.run(s, seed=1)`` is *not* replicate 0 of ``csto run s --seed 1`` (whose own seed
+    is ``derive_seeds(1, 1)[0]``); ``sim.run(s, seed=runs.seeds[0])`` is, and a results
+    folder's ``manifest.json`` lists every replicate's own seed.
 
     >>> result = run("baseline-2022", seed=1, steps=12)
     >>> len(result.timeseries) == 13 * 5      # steps 0..12, five members
     True
     >>> result.summary["final_cohesion"] < result.summary["initial_cohesion"]
     True
+    >>> runs = run("baseline-2022", seed=1, steps=12, replicates=3,
+    ...            overrides={"russia.capacity.initial": 0.3})
+    >>> runs.summary["replicate"].tolist(), runs.master_seed
+    ([0, 1, 2], 1)
+    >>> alone = run("baseline-2022", seed=runs.seeds[0], steps=12,
+    ...             overrides={"russia.capacity.initial": 0.3})
+    >>> bool(alone.summary["final_cohesion"] == runs.summary["final_cohesion"][0])
+    True
     """
     resolved = scenario if isinstance(scenario, Scenario) else load(scenario)
+    if overrides:
+        resolved = resolved.with_values(overrides, origin="sim.run overrides")
+    if replicates is not None:
+        from sim.results.replicates import run_replicates
+
+        return run_replicates(resolved, seed, replicates, steps)
     batch = simulate(resolved, [seed], steps=steps, timeseries=True, events=True)
     from sim.results.run import run_result
 

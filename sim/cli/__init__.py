@@ -2,10 +2,11 @@
 
 Each command lives in a module of its own under :mod:`sim.cli` (``run``, ``scenarios``,
 ``sweep``, ``report``, ``compare``, ``threshold``, ``export``, ``calibrate``, ``forecast``,
-``sensitivity``) and registers itself on the shared Typer app through ``register(app)``;
-:mod:`sim.cli.errors` turns user errors into one line, and :mod:`sim.cli.options` holds the
-options several commands share. A command module imports the model, pandas or matplotlib only
-inside its command, when it runs, so ``csto --help`` and the scenario commands start fast.
+``sensitivity``, ``dashboard``) and registers itself on the shared Typer app through
+``register(app)``; :mod:`sim.cli.errors` turns user errors into one line, and
+:mod:`sim.cli.options` holds the options several commands share. A command module imports the
+model, pandas or matplotlib only inside its command, when it runs, so ``csto --help`` and the
+scenario commands start fast.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ COMMAND_MODULES = (
     "sim.cli.calibrate",
     "sim.cli.forecast",
     "sim.cli.sensitivity",
+    "sim.cli.dashboard",
 )
 
 for _module in COMMAND_MODULES:

@@ -7,7 +7,7 @@ writer (:func:`write_replicates`) and its reader (:func:`read_run`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -200,10 +200,12 @@ def write_replicates(
     csv: bool = False,
     figures: bool = True,
     force: bool = False,
+    extra: Mapping[str, FileContent] | None = None,
 ) -> Path:
     """Write a replicate set's results folder atomically: ``timeseries.parquet`` (and
-    ``timeseries.csv`` with ``csv``), ``events.csv``, ``summary.csv``, ``figures/*.png`` and,
-    last, ``manifest.json`` with the hashes of the others (see ``docs/cli.md``)."""
+    ``timeseries.csv`` with ``csv``), ``events.csv``, ``summary.csv``, ``figures/*.png``, any
+    ``extra`` files (name: content, such as the scenario file the dashboard made) and, last,
+    ``manifest.json`` with the hashes of the others (see ``docs/cli.md``)."""
     files: dict[str, FileContent] = {"timeseries.parquet": runs.timeseries}
     if csv:
         files["timeseries.csv"] = runs.timeseries
@@ -211,6 +213,7 @@ def write_replicates(
     files["summary.csv"] = runs.summary
     if figures:
         files["figures"] = lambda path: draw_figures(runs, path)
+    files.update(extra or {})
 
     def manifest(hashes: dict[str, str]) -> dict[str, Any]:
         return provenance.manifest(
