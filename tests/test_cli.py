@@ -142,7 +142,8 @@ def test_run_reports_freezes_with_month_and_share(tmp_path: Path) -> None:
     row = next(line for line in result.stdout.splitlines() if line.startswith("│ Armenia"))
     share = len(froze) / len(summary)
     assert f"{share:.0%} ({len(froze)}/5)" in row
-    assert sorted(froze)[0] in row
+    months = sorted(froze)
+    assert months[(len(months) - 1) // 2] in row or months[len(months) // 2] in row  # the median
 
 
 @pytest.mark.slow

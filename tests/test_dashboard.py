@@ -59,7 +59,7 @@ def test_every_value_with_a_range_in_its_file_is_uncertain_with_that_range() -> 
 def test_a_value_without_a_range_is_not_offered() -> None:
     paths = {item.path for item in values.uncertain_values(BASELINE)}
     assert "members.Belarus.russian_share" not in paths  # a census figure: no range
-    assert "russia.capacity.floor" not in paths
+    assert "russia.capacity.ceiling" not in paths  # a definition: no range
 
 
 @pytest.mark.parametrize(
@@ -146,16 +146,16 @@ def test_the_monitors_show_the_numbers_with_their_names() -> None:
 
 
 def test_drivers_are_the_member_columns_named_driver() -> None:
-    assert driver_columns(MEMBER_SERIES) == tuple(c for c in MEMBER_SERIES if c[:7] == "driver_")
+    columns = driver_columns(MEMBER_SERIES)
+    assert columns == tuple(c for c in MEMBER_SERIES if c[:7] == "driver_")
+    assert len(columns) == 10  # seven motives, the neutral drift, peers and coercion
     model = SteppedReplicate(BASELINE, rng=3, steps=4)
-    assert model.drivers_now().columns.empty
-    # A model version that records drivers: its columns appear, named in words.
     model.step()
-    push = np.arange(5 * 5, dtype=float).reshape(1, 5, 5)
-    model.recorder.series["driver_outside_options"] = push
     drivers = model.drivers_now()
-    assert list(drivers.columns) == ["outside options"]
-    assert list(drivers["outside options"]) == list(push[0, 1])
+    assert list(drivers.columns) == [c.removeprefix("driver_").replace("_", " ") for c in columns]
+    # what moved each member this month adds up to its change in alignment
+    change = model.state.alignment[0] - model.recorder.series["alignment"][0, 0]
+    np.testing.assert_allclose(drivers.sum(axis=1).to_numpy(), change, atol=1e-12)
 
 
 def test_the_stepped_replicate_is_replicate_r_of_the_master_seed() -> None:
@@ -186,7 +186,9 @@ def test_parameter_draws_run_each_draw_with_its_own_values() -> None:
         assert batch.final_cohesion[index] == alone.summary["final_cohesion"]
     with pytest.raises(ValueError, match=r"russia\.capacity\.initail"):
         runs.ParameterDraws({"russia.capacity.initail": [0.4]}, master_seed=1)
-    assert runs.posterior_draws(BASELINE, 1) is None
+    drawn = runs.posterior_draws(BASELINE, 1, 4)
+    assert drawn is not None and drawn.draws == 4  # the baseline's calibrated posterior
+    assert drawn.values == runs.posterior_draws(BASELINE, 1, 4).values  # type: ignore[union-attr]
 
 
 def test_the_comparison_pairs_each_replicate_with_its_parent_under_the_same_seed() -> None:
@@ -218,9 +220,10 @@ def test_the_results_folder_is_what_csto_run_writes_from_the_tweak_file(tmp_path
     assert (folder / "scenario.toml").read_text(encoding="utf-8") == text
     assert read(folder).kind == "run"
     assert runs.write_results(tweak, text, draws, 6, tmp_path / "results") == folder
+    # the folder holds the tweak at its own values (seeds only): csto run --no-posterior
     again = invoke(
         "run", folder / "scenario.toml", "--seed", "3", "-r", "4", "-t", "6",
-        "--out", tmp_path / "again", "--quiet",
+        "--out", tmp_path / "again", "--quiet", "--no-posterior",
     )  # fmt: skip
     assert again.exit_code == 0, again.stderr
     rerun = tmp_path / "again" / tweak.name / folder.name

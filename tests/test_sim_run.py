@@ -46,9 +46,10 @@ def test_replicates_take_seed_as_a_master_seed_like_csto_run(tmp_path: Path) -> 
     pd.testing.assert_frame_equal(runs.timeseries, reference.timeseries)
     pd.testing.assert_frame_equal(runs.summary, reference.summary)
 
+    # sim.run runs the scenario's own values; csto run draws from the posterior unless told not to
     done = invoke(
         "run", "baseline-2022", "--seed", "1", "-r", "3", "-t", "6", "--out", tmp_path,
-        "--no-figures", "--quiet",
+        "--no-figures", "--quiet", "--no-posterior",
     )  # fmt: skip
     assert done.exit_code == 0, done.stderr
     folder = tmp_path / "baseline-2022" / "seed1-r3-t6"

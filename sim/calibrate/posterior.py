@@ -135,14 +135,15 @@ class Posterior:
         return low, high
 
     def for_scenario(self, scenario: Scenario, calibrated_files: int) -> Posterior:
-        """This posterior as a scenario inherits it: values set in a file after the first
-        ``calibrated_files`` of its chain (the child's own, or one between it and the calibrated
-        scenario) are kept as set, not drawn."""
-        own_files = set(scenario.files[calibrated_files:])
+        """This posterior as a scenario inherits it: values set anywhere but the first
+        ``calibrated_files`` files of its chain (in the child's own file, a file between it and
+        the calibrated scenario, or by :meth:`Scenario.with_values`) are kept as set, not
+        drawn."""
+        calibrated = set(scenario.files[:calibrated_files])
         kept = tuple(
             path
             for path in (*self.values, *self.variants)
-            if path in scenario.values and scenario.values[path].file in own_files
+            if path in scenario.values and scenario.values[path].file not in calibrated
         )
         return Posterior(
             self.scenario,

@@ -246,7 +246,8 @@ def print_summary(runs: ReplicateSet, console: Console) -> None:
             "95% of runs: the middle 95% of runs, covering the random draws and the "
             "calibrated parameters. ± seeds: the spread (sd) the random draws make at fixed "
             "parameters; ± params: the spread the posterior's parameter sets make. Exited: "
-            "froze its participation."
+            "froze its participation; median exit: the median month among the runs where it "
+            "did (each run's in summary.csv)."
         )
     else:
         head = (
@@ -256,8 +257,9 @@ def print_summary(runs: ReplicateSet, console: Console) -> None:
         caption = (
             "95% CI: interval of the mean over replicates; 95% of runs: the middle 95% of "
             "replicates. Both cover the random draws only, at the scenario's own values"
-            + (" (no calibrated posterior)" if runs.posterior is None else "")
-            + "."
+            + (" (no posterior drawn)" if runs.posterior is None else "")
+            + ". Exited: froze its participation; median exit: the median month among the "
+            "replicates where it did (each replicate's in summary.csv)."
         )
     alliance = Table(
         title=Text(head), title_justify="left", caption=caption, caption_justify="left"
@@ -298,25 +300,21 @@ def print_summary(runs: ReplicateSet, console: Console) -> None:
     console.print(alliance)
 
     members = Table(title=Text(f"Members at the end of {end}"), title_justify="left")
-    members.add_column("Member")
+    members.add_column("Member", no_wrap=True)
     members.add_column("Alignment", justify="right")
     if split:
-        members.add_column("95% of runs", justify="right")
+        members.add_column("95% of\nruns", justify="right", no_wrap=True)
         members.add_column("± seeds", justify="right")
         members.add_column("± params", justify="right")
     else:
         members.add_column("95% CI", justify="right")
     members.add_column("Exited", justify="right")
-    members.add_column("Exit: median (first – last)")
+    members.add_column("Median\nexit", no_wrap=True)
     for row in member_outcomes(runs).to_dict("records"):
         share = float(row["froze_share"])
         count = round(share * runs.runs)
         froze = f"{share:.0%}" if split else f"{share:.0%} ({count}/{runs.runs})"
-        when = (
-            f"{row['freeze_median']} ({row['freeze_first']} – {row['freeze_last']})"
-            if row["freeze_median"]
-            else "—"
-        )
+        when = str(row["freeze_median"]) if row["freeze_median"] else "—"
         name = str(row["member"])
         if split:
             parts = split_uncertainty(

@@ -36,8 +36,10 @@ from sim.dashboard import charts
 from sim.dashboard.runs import (
     MAX_REPLICATES,
     Computed,
+    Draws,
     SeedDraws,
     compute,
+    posterior_draws,
     run_draws,
     write_results,
     zip_folder,
@@ -98,6 +100,7 @@ class Setup:
     changes: tuple[tuple[str, float], ...]
     scenario: Scenario
     draws: SeedDraws
+    """The seeds (a replicate to step, the results folder); bands may also draw parameters."""
     steps: int
 
     @property
@@ -170,8 +173,13 @@ def Page() -> None:
     live = changed_values(list(items), changes.value)
     scenario = tweaked(parent, live)  # changes are checked as they are made
     steps = months.value or parent.horizon
-    draws = SeedDraws(master_seed.value, replicates.value)
-    setup = Setup(parent, items, tuple(sorted(live.items())), scenario, draws, steps)
+    seeded = SeedDraws(master_seed.value, replicates.value)
+    drawn = solara.use_memo(
+        lambda: posterior_draws(parent, master_seed.value, replicates.value),
+        [parent.digest, master_seed.value, replicates.value],
+    )
+    draws: Draws = drawn if drawn is not None else seeded
+    setup = Setup(parent, items, tuple(sorted(live.items())), scenario, seeded, steps)
     parent_batch = solara.use_memo(lambda: run_draws(parent, draws, steps), [setup.parent_key])
     computed = solara.use_memo(
         lambda: compute(scenario, parent, draws, steps, parent_batch), [setup.key]

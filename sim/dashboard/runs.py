@@ -83,7 +83,8 @@ class ParameterDraws:
     paths to one value per draw; draw ``i`` runs with those values and the ``i``-th seed
     derived from ``master_seed``."""
 
-    values: Mapping[str, Sequence[float]]
+    values: Mapping[str, Sequence[Any]]
+    """Dotted paths to one value per draw (a structural variant's by name)."""
     master_seed: int
     name: str = "posterior"
 
@@ -107,21 +108,42 @@ class ParameterDraws:
         return tuple(derive_seeds(self.master_seed, self.draws))
 
     def overrides(self) -> Mapping[str, FloatArray] | None:
-        return {path: np.asarray(column, dtype=np.float64) for path, column in self.values.items()}
+        return {
+            path: np.asarray(column, dtype=object if path.startswith("variants.") else np.float64)
+            for path, column in self.values.items()
+        }
 
 
-def posterior_draws(scenario: Scenario, master_seed: int) -> ParameterDraws | None:
-    """The calibration's posterior draws for a scenario, if it has any (none yet: the
-    calibration does not publish a posterior; this is where the dashboard will find it)."""
-    return None
+def posterior_draws(scenario: Scenario, master_seed: int, count: int) -> ParameterDraws | None:
+    """``count`` parameter sets drawn from the scenario's calibrated posterior (its own, or the
+    one it inherits), each run under its own seed; None if it has none."""
+    from sim.calibrate.posterior import posterior_for
+
+    posterior = posterior_for(scenario)
+    if posterior is None:
+        return None
+    drawn = posterior.draw(count, master_seed)
+    if not drawn:
+        return None
+    return ParameterDraws(
+        {path: list(values) for path, values in drawn.items()}, master_seed, "posterior"
+    )
 
 
 def run_draws(scenario: Scenario, draws: Draws, steps: int) -> BatchResult:
-    """Every draw's run of a scenario, with its time series and events recorded."""
+    """Every draw's run of a scenario, with its time series and events recorded. Values the
+    scenario sets itself (a slider's, a child's) keep their setting over a posterior's draws."""
+    overrides = draws.overrides()
+    if overrides is not None and isinstance(draws, ParameterDraws):
+        from sim.calibrate.posterior import posterior_for
+
+        inherited = posterior_for(scenario)
+        kept = set(inherited.kept) if inherited is not None else set()
+        overrides = {path: values for path, values in overrides.items() if path not in kept}
     return simulate(
         scenario,
         draws.seeds(),
-        draws.overrides(),
+        overrides,
         steps=steps,
         timeseries=True,
         events=True,

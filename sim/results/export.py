@@ -67,16 +67,22 @@ def folder_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def manifest_table(manifest: dict[str, Any]) -> pd.DataFrame:
-    """The manifest as rows of ``key`` and ``value`` (nested values as compact JSON)."""
-    rows = [
-        {
-            "key": key,
-            "value": value
-            if isinstance(value, str | int | float | bool) or value is None
-            else json.dumps(value, ensure_ascii=False, sort_keys=True),
-        }
-        for key, value in manifest.items()
-    ]
+    """The manifest as rows of ``key`` and ``value``: nested objects flattened to dotted keys
+    (``parameters.russia.capacity.initial.value``), so no cell outgrows a spreadsheet's (Excel
+    holds 32,767 characters), and lists as compact JSON."""
+    rows: list[dict[str, Any]] = []
+
+    def add(key: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for name, inner in value.items():
+                add(f"{key}.{name}", inner)
+        elif isinstance(value, str | int | float | bool) or value is None:
+            rows.append({"key": key, "value": value})
+        else:
+            rows.append({"key": key, "value": json.dumps(value, ensure_ascii=False)})
+
+    for key, value in manifest.items():
+        add(key, value)
     return pd.DataFrame(rows, columns=["key", "value"]).astype({"value": "string"})
 
 
