@@ -8,13 +8,15 @@
 * :func:`verdict`: whether a difference is none, negligible, clear or unclear;
 * :func:`wilson`: Wilson's score interval for a share;
 * :func:`bootstrap_means`: means over replicates resampled with replacement (the critical
-  capacity's percentile bootstrap, :func:`sim.results.threshold.critical_capacity`).
+  capacity's percentile bootstrap, :func:`sim.results.threshold.critical_capacity`);
+  :func:`crossed_bootstrap_means` the same over runs that cross parameter sets drawn from a
+  posterior with seeds (Owen's pigeonhole bootstrap);
+* :func:`split_uncertainty`: the spread the seeds make and the spread the parameters make.
 
-Every interval says what it covers (:data:`COVERS`): today only the random draws of the
-replicates (their seeds), ``"draws"``; once parameters are drawn from a posterior, intervals
-over them will say ``"parameters"`` or ``"draws and parameters"``. Tables carry it as a
-``covers`` column, estimates as :attr:`Estimate.covers`, and reports word it from there
-(:func:`sim.report.prose.covers_words`).
+Every interval says what it covers (:data:`COVERS`): the random draws of the replicates (their
+seeds), ``"draws"``, or, when parameters are drawn from a posterior, ``"draws and
+parameters"``. Tables carry it as a ``covers`` column, estimates as :attr:`Estimate.covers`,
+and reports word it from there (:func:`sim.report.prose.covers_words`).
 """
 
 from __future__ import annotations
@@ -154,6 +156,12 @@ def paired_differences(
     scenario's value was lower, higher),
     ``identical`` (true if the two were equal in every replicate) and ``covers`` (what the
     interval covers: the replicates' random draws).
+
+    With a ``draw`` column holding several parameter sets (runs numbered draw by draw, every
+    set under the same seeds, as :func:`sim.results.replicates.run_replicates` numbers them),
+    run ``r`` of every scenario shares its parameter set and its seed; the interval is then
+    the percentile interval of :func:`crossed_bootstrap_means` over the runs' differences,
+    which resamples parameter sets and seeds apart, and covers both.
     """
     base = summary[summary["scenario"] == baseline].set_index("replicate")
     rows: list[dict[str, Any]] = []
@@ -176,6 +184,13 @@ def paired_differences(
             )
         difference = joined[outcome].astype(float) - joined[f"{outcome}_base"].astype(float)
         est = estimate(difference)
+        covers = DRAWS
+        sets = int(other["draw"].nunique()) if "draw" in other else 1
+        if sets > 1:
+            crossed = difference.sort_index().to_numpy().reshape(sets, -1)
+            low, high = crossed_interval(crossed, seed=0)
+            est = Estimate(est.n, est.mean, low, high, est.low, est.high, DRAWS_AND_PARAMETERS)
+            covers = DRAWS_AND_PARAMETERS
         rows.append(
             {
                 "scenario": name,
@@ -188,7 +203,7 @@ def paired_differences(
                 "lower_share": float((difference < 0).mean()),
                 "higher_share": float((difference > 0).mean()),
                 "identical": bool((difference == 0).all()),
-                "covers": DRAWS,
+                "covers": covers,
             }
         )
     return pd.DataFrame(
@@ -274,3 +289,43 @@ def bootstrap_means(values: FloatArray, resamples: int, seed: int) -> Iterator[F
         weights = rng.multinomial(replicates, share, size=min(batch, resamples - done))
         means: FloatArray = weights @ values.T / replicates
         yield means
+
+
+def crossed_bootstrap_means(values: FloatArray, resamples: int, seed: int) -> Iterator[FloatArray]:
+    """Means of ``values`` (shape ``(points, draws, seeds)``: runs that cross parameter sets
+    drawn from a posterior with seeds, every set under the same seeds) over parameter sets and
+    seeds resampled apart, ``resamples`` times, in batches of shape ``(batch, points)``.
+
+    This is Owen's pigeonhole bootstrap (Owen 2007, *The pigeonhole bootstrap*, Annals of
+    Applied Statistics 1(2)): resampling both factors of a crossed design covers the
+    uncertainty each contributes to the mean — the parameter sets', and the seeds' that every
+    set shares — and errs on the wide side. With one seed or one parameter set it is the
+    plain bootstrap over the other.
+    """
+    points, draws, seeds = values.shape
+    rng = np.random.default_rng(seed)
+    batch = max(1, min(resamples, 20_000_000 // max(1, points * draws * seeds // 64 + 1)))
+    for done in range(0, resamples, batch):
+        size = min(batch, resamples - done)
+        by_draw = rng.multinomial(draws, np.full(draws, 1.0 / draws), size=size)
+        by_seed = rng.multinomial(seeds, np.full(seeds, 1.0 / seeds), size=size)
+        means: FloatArray = np.einsum("bd,pds,bs->bp", by_draw, values, by_seed) / (draws * seeds)
+        yield means
+
+
+def crossed_interval(
+    values: npt.ArrayLike, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """The 95% percentile interval of the mean of ``values`` (shape ``(draws, seeds)``) by
+    :func:`crossed_bootstrap_means`; NaN for a single run.
+
+    >>> low, high = crossed_interval(np.arange(12.0).reshape(3, 4))
+    >>> bool(low < 5.5 < high)
+    True
+    """
+    table = np.asarray(values, dtype=np.float64)
+    if table.size < 2:
+        return math.nan, math.nan
+    means = np.concatenate(list(crossed_bootstrap_means(table[np.newaxis], resamples, seed)))
+    low, high = np.quantile(means[:, 0], [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
+    return float(low), float(high)

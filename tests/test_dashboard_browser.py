@@ -104,7 +104,8 @@ def test_a_student_session_in_a_real_browser(tmp_path: Path) -> None:
         page.get_by_role("tab", name="Replicates").click()
         computed = page.locator(".csto-computed").first
         computed.wait_for()
-        assert "100 replicates, master seed 1" in computed.inner_text()
+        # the bands span the baseline's calibrated posterior: 100 parameter sets, one seed each
+        assert "100 draws of the posterior, master seed 1" in computed.inner_text()
         page.get_by_role("tab", name="Compare with parent").click()
         page.get_by_text("final cohesion (index 0–1)").first.wait_for()
         _not_blank(page.screenshot(full_page=False))

@@ -96,6 +96,7 @@ def test_threshold_command_writes_a_results_folder_and_a_report(tmp_path: Path) 
         str(tmp_path),
         "--bootstrap",
         "200",
+        "--no-posterior",
     )
     assert code == 0, err
     folder = tmp_path / "baseline-2022" / "seed1-r30-t24-threshold-cohesion-0.5"
@@ -122,7 +123,8 @@ def test_threshold_command_writes_a_results_folder_and_a_report(tmp_path: Path) 
         assert "That lies" in out
     assert manifest["command"][:3] == ["csto", "threshold", "baseline-2022"]
     curve = pd.read_parquet(folder / "curve.parquet")
-    assert set(curve.columns) == {"capacity", "replicate", "seed", "value"}
+    assert set(curve.columns) == {"capacity", "replicate", "seed", "draw", "value"}
+    assert (curve["draw"] == 0).all() and found["covers"] == "draws"
     assert curve["replicate"].nunique() == 30
     evaluations = pd.read_csv(folder / "evaluations.csv")
     assert len(evaluations) >= 1
@@ -144,6 +146,7 @@ def test_threshold_command_writes_a_results_folder_and_a_report(tmp_path: Path) 
         str(tmp_path),
         "--bootstrap",
         "200",
+        "--no-posterior",
     )
     assert code == 2
     assert err.count("\n") == 1 and "already exists" in err

@@ -6,10 +6,11 @@ line on stderr and exit status 2, before anything is written.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
+from sim.cli.draws import DrawsOption, PosteriorOption, choose
 from sim.cli.errors import INTERRUPTED, fail, user_errors
 from sim.cli.options import (
     DEFAULT_OUT,
@@ -17,10 +18,14 @@ from sim.cli.options import (
     ForceOption,
     OutcomeOption,
     OutOption,
-    ReplicatesOption,
     SeedOption,
     StepsOption,
 )
+
+#: Parameter sets and seeds a comparison draws from the posterior by default: 500 runs per
+#: scenario, paired run by run.
+DRAWS: Final = 100
+SEEDS_WITH_DRAWS: Final = 5
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +46,20 @@ def compare_command(
         ),
     ],
     seed: SeedOption = 1,
-    replicates: ReplicatesOption = REPLICATES,
+    replicates: Annotated[
+        int | None,
+        typer.Option(
+            "--replicates",
+            "-r",
+            min=1,
+            max=100_000,
+            help=f"Seeds each parameter set runs under, the same in every scenario (default: "
+            f"{SEEDS_WITH_DRAWS} with posterior draws, {REPLICATES} without).",
+            show_default=False,
+        ),
+    ] = None,
+    draws: DrawsOption = None,
+    posterior: PosteriorOption = True,
     steps: StepsOption = None,
     outcome: OutcomeOption = None,
     out: OutOption = DEFAULT_OUT,
@@ -51,7 +69,11 @@ def compare_command(
 
     The first scenario is the baseline: the table and the report show each scenario's
     difference to it in every compared outcome (every member's too), replicate by replicate
-    (same seeds), with paired 95% intervals and whether the difference matters.
+    (same seeds), with paired 95% intervals and whether the difference matters. Where the
+    baseline has a calibrated posterior, every scenario draws the same DRAWS parameter sets
+    from it (default 100, each under 5 seeds), less the values a scenario sets itself, and
+    the intervals cover the parameters too (--no-posterior: the scenarios' own values, 100
+    seeds).
     """
     from sim import report
     from sim.results import folder as output
@@ -73,17 +95,34 @@ def compare_command(
             fail(f"--outcome: {error}")
     with user_errors():
         resolved = [load(name) for name in scenarios]
+        plan = choose(
+            resolved,
+            posterior=posterior,
+            draws=draws,
+            replicates=replicates,
+            default_draws=DRAWS,
+            replicates_with=SEEDS_WITH_DRAWS,
+            replicates_without=REPLICATES,
+        )
         horizon = steps if steps is not None else resolved[0].horizon
         names = [scenario.name for scenario in resolved]
-        folder = comparison_folder(out, names, seed, replicates, horizon)
+        folder = comparison_folder(out, names, seed, plan.replicates, horizon, draws=plan.draws)
         output.check_writable(folder, force)
-    command = ["csto", "compare", *scenarios, "--seed", str(seed)]
-    command += ["--replicates", str(replicates), "--steps", str(horizon), "--out", str(out)]
+    command = ["csto", "compare", *scenarios, "--seed", str(seed), *plan.command()]
+    command += ["--replicates", str(plan.replicates), "--steps", str(horizon)]
+    command += ["--out", str(out)]
     if chosen is not None:
         command += ["--outcome", chosen]
     started = provenance.now()
     try:
-        comparison = run_comparison(resolved, seed, replicates, horizon)
+        comparison = run_comparison(
+            resolved,
+            seed,
+            plan.replicates,
+            horizon,
+            draws=plan.draws,
+            posteriors=plan.posteriors,
+        )
     except ValueError as error:
         fail(str(error))
     except KeyboardInterrupt:

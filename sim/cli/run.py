@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sim.cli.draws import DrawsOption, PosteriorOption, choose
 from sim.cli.errors import INTERRUPTED, fail, user_errors
 from sim.cli.options import DEFAULT_OUT, MAX_SEED, MAX_STEPS, ScenarioArgument, results_root
 
@@ -48,25 +49,8 @@ def run_command(
             show_default=False,
         ),
     ] = None,
-    draws: Annotated[
-        int | None,
-        typer.Option(
-            "--draws",
-            "-d",
-            min=1,
-            max=100_000,
-            help="Parameter sets drawn from the scenario's calibrated posterior (default: 100 "
-            "if it has one; 1 is the scenario's own values).",
-            show_default=False,
-        ),
-    ] = None,
-    posterior: Annotated[
-        bool,
-        typer.Option(
-            "--posterior/--no-posterior",
-            help="Draw parameter sets from the calibrated posterior where the scenario has one.",
-        ),
-    ] = True,
+    draws: DrawsOption = None,
+    posterior: PosteriorOption = True,
     steps: Annotated[
         int | None,
         typer.Option(
@@ -112,7 +96,6 @@ def run_command(
     """
     from rich.console import Console
 
-    from sim.calibrate.posterior import posterior_for
     from sim.results import folder as output
     from sim.results import provenance
     from sim.results.run import write_replicates
@@ -120,29 +103,22 @@ def run_command(
 
     with user_errors():
         resolved = load(scenario)
-        drawn_from = posterior_for(resolved) if posterior else None
-        if drawn_from is None and draws is not None and draws > 1:
-            why = (
-                "--no-posterior asks for the scenario's own values"
-                if not posterior
-                else "the scenario has none (run csto calibrate)"
-            )
-            fail(f"{resolved.name}: --draws {draws} needs a calibrated posterior, and {why}")
-        count = (draws if draws is not None else 100) if drawn_from is not None else 1
-        seeds = replicates if replicates is not None else (10 if count > 1 else 30)
-        if count == 1:
-            drawn_from = None
+        chosen = choose(
+            [resolved],
+            posterior=posterior,
+            draws=draws,
+            replicates=replicates,
+            default_draws=100,
+            replicates_with=10,
+            replicates_without=30,
+        )
+        count, seeds, drawn_from = chosen.draws, chosen.replicates, chosen.posteriors[0]
         horizon = steps if steps is not None else resolved.horizon
         run_id = output.new_run_id(seed, seeds, horizon, draws=count)
         folder = output.results_folder(out, resolved.name, run_id)
         output.check_writable(folder, force)
     command = reproduce_command(scenario, seed, seeds, horizon, out, csv, figures)
-    if count > 1:
-        command[5:5] = ["--draws", str(count)]
-    elif posterior and draws is not None:
-        command.append("--no-posterior")
-    if not posterior:
-        command.append("--no-posterior")
+    command[5:5] = chosen.command()
     started = provenance.now()
     try:
         runs = _run_with_progress(resolved, seed, seeds, horizon, quiet, count, drawn_from)

@@ -6,23 +6,25 @@ with one line on stderr and exit status 2, before anything is written.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Final
 
 import typer
 
+from sim.cli.draws import DrawsOption, PosteriorOption, choose
 from sim.cli.errors import INTERRUPTED, fail, user_errors
 from sim.cli.options import (
     DEFAULT_OUT,
     REPLICATES,
     ForceOption,
     OutOption,
-    ReplicatesOption,
     SeedOption,
     StepsOption,
 )
 
-if TYPE_CHECKING:
-    pass
+#: Parameter sets and seeds the critical capacity draws from the posterior by default: 200 runs
+#: at each of about 70 capacities.
+DRAWS: Final = 50
+SEEDS_WITH_DRAWS: Final = 4
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +57,20 @@ def threshold_command(
         ),
     ] = 0.5,
     seed: SeedOption = 1,
-    replicates: ReplicatesOption = REPLICATES,
+    replicates: Annotated[
+        int | None,
+        typer.Option(
+            "--replicates",
+            "-r",
+            min=1,
+            max=100_000,
+            help=f"Seeds each parameter set runs under, the same at every capacity (default: "
+            f"{SEEDS_WITH_DRAWS} with posterior draws, {REPLICATES} without).",
+            show_default=False,
+        ),
+    ] = None,
+    draws: DrawsOption = None,
+    posterior: PosteriorOption = True,
     steps: StepsOption = None,
     low: Annotated[float, typer.Option("--low", min=0.0, max=1.0, help="Lowest capacity.")] = 0.0,
     high: Annotated[
@@ -74,7 +89,10 @@ def threshold_command(
 
     The critical capacity is the constant Russian capacity at which the replicate-mean outcome
     crosses the level: bracketed on a grid, found by Brent's method, with a bootstrap 95%
-    interval. Prints it and writes it to a results folder with a report.
+    interval. Prints it and writes it to a results folder with a report. Where the scenario has
+    a calibrated posterior, the runs are DRAWS parameter sets drawn from it (default 50, each
+    under 4 seeds; the capacity path's own values are held, not drawn) and the interval covers
+    the parameters too (--no-posterior: the scenario's own values, 100 seeds).
     """
     from sim import report
     from sim.model.draws import derive_seeds
@@ -104,17 +122,31 @@ def threshold_command(
         fail(f"--low {low:g} must be below --high {high:g}")
     with user_errors():
         resolved = load(scenario)
+        plan = choose(
+            [resolved],
+            posterior=posterior,
+            draws=draws,
+            replicates=replicates,
+            default_draws=DRAWS,
+            replicates_with=SEEDS_WITH_DRAWS,
+            replicates_without=REPLICATES,
+        )
         horizon = steps if steps is not None else resolved.horizon
-        folder = threshold_folder(out, resolved.name, outcome, level, seed, replicates, horizon)
+        folder = threshold_folder(
+            out, resolved.name, outcome, level, seed, plan.replicates, horizon, plan.draws
+        )
         output.check_writable(folder, force)
     command = ["csto", "threshold", scenario, "--outcome", outcome, "--level", f"{level:g}"]
-    command += ["--seed", str(seed), "--replicates", str(replicates), "--steps", str(horizon)]
+    command += ["--seed", str(seed), *plan.command(), "--replicates", str(plan.replicates)]
+    command += ["--steps", str(horizon)]
     command += ["--low", f"{low:g}", "--high", f"{high:g}", "--grid", str(grid)]
     command += ["--bootstrap", str(bootstrap), "--out", str(out)]
     started = provenance.now()
-    seeds = derive_seeds(seed, replicates)
+    seeds = derive_seeds(seed, plan.replicates)
+    posterior_used = plan.posteriors[0]
+    drawn = None if posterior_used is None else posterior_used.draw(plan.draws, seed)
     try:
-        evaluate = capacity_outcome(resolved, seeds, outcome, steps=horizon)
+        evaluate = capacity_outcome(resolved, seeds, outcome, steps=horizon, drawn=drawn)
         found = critical_capacity(
             evaluate,
             level,
@@ -123,8 +155,9 @@ def threshold_command(
             grid_points=grid,
             bootstrap=bootstrap,
             seed=seed,
+            draws=plan.draws,
         )
-        context = capacity_context(resolved, seeds, evaluate, steps=horizon)
+        context = capacity_context(resolved, seeds, evaluate, steps=horizon, drawn=drawn)
     except KeyboardInterrupt:
         fail("interrupted; no results folder was written", INTERRUPTED)
     sentence = threshold_sentence(found, column, resolved.name, context=context, steps=horizon)
@@ -143,6 +176,7 @@ def threshold_command(
             started=started,
             force=force,
             context=context,
+            posterior=None if posterior_used is None else posterior_used.record(),
         )
         report.write(report.build(folder), folder / "report.html")
     typer.echo(sentence)

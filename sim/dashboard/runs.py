@@ -312,6 +312,7 @@ def write_results(
     command = [
         "csto", "run", str(target / "scenario.toml"), "--seed", str(draws.master_seed),
         "--replicates", str(draws.replicates), "--steps", str(steps), "--out", str(out),
+        "--no-posterior",
     ]  # fmt: skip
     write_replicates(
         runs,

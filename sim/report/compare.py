@@ -110,9 +110,10 @@ def difference_sentence(row: dict[str, object], baseline: str) -> str:
         f"{_signed(low)} to {_signed(high)}"
     )
     kind = str(row["verdict"])
+    runs = "replicate" if str(row.get("covers", "draws")) == "draws" else "run"
     if kind == NO_DIFFERENCE:
         return (
-            f"{name}: {label} {mean:.2f}, the same as under {baseline} in every replicate — "
+            f"{name}: {label} {mean:.2f}, the same as under {baseline} in every {runs} — "
             "no difference."
         )
     if kind == NO_INTERVAL:
@@ -132,7 +133,7 @@ def difference_sentence(row: dict[str, object], baseline: str) -> str:
             f"{name}: {label} {mean:.2f} against {base_mean:.2f} — {abs(difference):.3f} "
             f"{direction} than under {baseline} ({interval}, which excludes zero: not an "
             f"accident of the draws); {direction} than under the baseline in "
-            f"{float(str(row[f'{direction}_share'])):.0%} of paired replicates."
+            f"{float(str(row[f'{direction}_share'])):.0%} of paired {runs}s."
         )
     return (
         f"{name}: {label} {mean:.2f} against {base_mean:.2f} — no clear difference from "
@@ -194,8 +195,9 @@ def compare_sentences(table: pd.DataFrame, baseline: str) -> list[str]:
             )
         same = rows[rows["verdict"] == NO_DIFFERENCE]
         if len(same):
+            runs = "replicate" if set(same["covers"]) <= {"draws"} else "run"
             sentences.append(
-                f"{name}: no difference from {baseline} in any replicate in "
+                f"{name}: no difference from {baseline} in any {runs} in "
                 + ", ".join(_family_words(list(same["outcome"])))
                 + "."
             )
@@ -233,8 +235,9 @@ def compare_text_table(table: pd.DataFrame, baseline: str) -> list[str]:
         rows = table[table["scenario"] == name]
         covers = ", ".join(dict.fromkeys(covers_words(str(c)) for c in rows["covers"]))
         count = int(rows["n"].max())
+        unit = "replicates" if set(rows["covers"]) == {"draws"} else "runs"
         lines.append(
-            f"{name} against {baseline}, {count} paired replicates (paired 95% intervals {covers}):"
+            f"{name} against {baseline}, {count} paired {unit} (paired 95% intervals {covers}):"
         )
         lines.append(
             f"  {'outcome':<{width}}  {'baseline':>8}  {'scenario':>8}  {'difference':>10}  "

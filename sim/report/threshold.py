@@ -19,7 +19,6 @@ from sim.report.document import (
 )
 from sim.report.prose import covers_words, mean_words, outcome_label, replicates_text
 from sim.results.threshold import CapacityContext, Threshold, ThresholdFolder, curve_band
-from sim.stats import DRAWS
 
 
 def _range_words(low: float, high: float) -> str:
@@ -76,10 +75,16 @@ def threshold_sentence(
     """The critical capacity in words, read against the scenario (``context``) if given."""
     label = mean_words(outcome)
     count = replicates if replicates is not None else result.replicates
+    runs = (
+        f"{count} runs ({result.draws} parameter sets from the posterior x "
+        f"{count // result.draws} seeds)"
+        if result.draws > 1
+        else replicates_text(count)
+    )
     if result.critical is None:
         side = "above" if result.mean[0] >= result.level else "below"
         text = (
-            f"{scenario}: the {label} over {replicates_text(count)} never crosses "
+            f"{scenario}: the {label} over {runs} never crosses "
             f"{result.level:g}: it stays {side} it at every constant capacity "
             f"{_range_words(result.low, result.high)}"
             + (
@@ -91,7 +96,8 @@ def threshold_sentence(
         )
     else:
         interval = (
-            f"bootstrap 95% interval {covers_words(DRAWS)} {result.ci_low:.3f}–{result.ci_high:.3f}"
+            f"bootstrap 95% interval {covers_words(result.covers)} "
+            f"{result.ci_low:.3f}–{result.ci_high:.3f}"
             if np.isfinite(result.ci_low)
             else "no bootstrap interval: resampled means do not cross the level in range"
         )
@@ -103,7 +109,7 @@ def threshold_sentence(
         )
         text = (
             f"{scenario}: with Russia's capacity held constant, the {label} over "
-            f"{replicates_text(count)} crosses {result.level:g} at a critical capacity of "
+            f"{runs} crosses {result.level:g} at a critical capacity of "
             f"{result.critical:.3f} of the pre-war level ({interval}).{several}"
         )
     if context is not None:
@@ -153,8 +159,13 @@ def threshold_report(data: ThresholdFolder) -> Report:
         "constant at that level (same seeds at every capacity). The line is the replicate mean, "
         "the shaded band its 95% interval and the dashed lines the middle 95% of replicates. "
         "The vertical line marks the critical capacity where the mean crosses the level; the "
-        "hatched span is its bootstrap 95% interval over the random draws (replicates "
-        "resampled with replacement)."
+        "hatched span is its bootstrap 95% interval "
+        + (
+            "over the random draws and the uncertainty of the parameters (parameter sets drawn "
+            "from the posterior and seeds resampled apart, with replacement)."
+            if int(found.get("draws", 1)) > 1
+            else "over the random draws (replicates resampled with replacement)."
+        )
         + (
             " The grey span is the range Russia's capacity takes in the scenario as written "
             "(its own shape, drain and events), the dotted line its capacity floor: a critical "
@@ -169,7 +180,9 @@ def threshold_report(data: ThresholdFolder) -> Report:
     return Report(
         kind="threshold",
         title=f"Critical capacity: {name}",
-        subtitle=f"outcome {column}, level {level:g}, {replicates} replicates, "
+        subtitle=f"outcome {column}, level {level:g}, {replicates} "
+        + ("runs" if int(found.get("draws", 1)) > 1 else "replicates")
+        + ", "
         f"master seed {manifest.get('master_seed', '?')}",
         sections=[
             Section("summary", "Summary", items=items),

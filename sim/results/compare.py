@@ -5,7 +5,10 @@ replicate seeds, derived once from the master seed (:func:`sim.model.draws.deriv
 ``r`` of every scenario therefore faces the same crisis, clash and coercion draws, and the
 difference between two scenarios' outcomes in replicate ``r`` is due to the scenarios alone;
 the paired differences vary much less than independent runs would, so their 95% interval is
-narrow (:func:`sim.stats.paired_differences`).
+narrow (:func:`sim.stats.paired_differences`). Drawing from the calibrated posterior, run ``k``
+of every scenario also shares its parameter set, drawn once from the master seed, so a
+difference is what the scenarios make under the same uncertain parameters, and its interval
+covers the seeds and the parameters both.
 
 The tables have the columns of a ``csto run`` results folder plus ``scenario`` first, so a
 comparison folder reads like several run folders stacked (:func:`read_comparison`), with
@@ -17,24 +20,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.engine import simulate
 from sim.model.draws import derive_seeds
 from sim.results import provenance
 from sim.results.folder import new_run_id, results_folder, write_folder
 from sim.results.outcomes import COMPARED, REGISTRY
-from sim.results.replicates import replicate_tables
+from sim.results.replicates import run_replicates
 from sim.results.run import RunFolder, events_for_file, read_run
 from sim.scenario import Scenario
-from sim.stats import paired_differences, verdict
+from sim.stats import DRAWS, DRAWS_AND_PARAMETERS, paired_differences, verdict
+
+if TYPE_CHECKING:
+    from sim.calibrate.posterior import Posterior
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Replicates of several scenarios under the same seeds; the first is the baseline."""
+    """Replicates of several scenarios under the same seeds; the first is the baseline.
+
+    With ``draws`` above 1, run ``k`` of every scenario is parameter set ``k // replicates``
+    drawn from its posterior (the same draw from the same posterior, less the values a
+    scenario sets itself) under seed ``k % replicates``."""
 
     scenarios: tuple[Scenario, ...]
     master_seed: int
@@ -43,6 +52,9 @@ class Comparison:
     timeseries: pd.DataFrame
     events: pd.DataFrame
     summary: pd.DataFrame
+    draws: int = 1
+    posteriors: tuple[dict[str, Any] | None, ...] = ()
+    """Each scenario's posterior as drawn from (its record; None: its own values)."""
 
     @property
     def baseline(self) -> str:
@@ -52,11 +64,27 @@ class Comparison:
     def names(self) -> list[str]:
         return [scenario.name for scenario in self.scenarios]
 
+    @property
+    def replicates(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def runs(self) -> int:
+        return self.draws * self.replicates
+
 
 def run_comparison(
-    scenarios: Sequence[Scenario], seed: int, replicates: int, steps: int | None = None
+    scenarios: Sequence[Scenario],
+    seed: int,
+    replicates: int,
+    steps: int | None = None,
+    *,
+    draws: int = 1,
+    posteriors: Sequence[Posterior | None] | None = None,
 ) -> Comparison:
-    """Run every scenario ``replicates`` times with the same seeds (the first is the baseline).
+    """Run every scenario ``replicates`` times with the same seeds (the first is the baseline);
+    with ``posteriors`` (one per scenario, None for one without) and ``draws`` above 1, that
+    many parameter sets drawn from each, every set under the same seeds.
 
     ``steps`` defaults to the baseline's horizon. Raises ValueError if the scenarios start in
     different months or share a name (their rows could not be told apart).
@@ -72,14 +100,25 @@ def run_comparison(
             "scenarios must start in the same month to be compared month by month, got "
             + ", ".join(f"{s.name} {s.start}" for s in scenarios)
         )
+    chosen = list(posteriors) if posteriors is not None else [None] * len(scenarios)
+    if draws > 1 and all(posterior is None for posterior in chosen):
+        raise ValueError("draws above 1 need a posterior to draw from")
     horizon = scenarios[0].horizon if steps is None else steps
-    seeds = tuple(derive_seeds(seed, replicates))
     series, logs, summaries = [], [], []
-    for scenario in scenarios:
-        batch = simulate(scenario, seeds, steps=horizon, timeseries=True, events=True)
-        timeseries, events, summary_table = replicate_tables(batch, scenario.name)
-        series.append(timeseries)
-        logs.append(events)
+    for scenario, posterior in zip(scenarios, chosen, strict=True):
+        runs = run_replicates(
+            scenario,
+            seed,
+            replicates,
+            horizon,
+            draws=draws if posterior is not None else 1,
+            posterior=posterior,
+        )
+        summary_table = runs.summary
+        if posterior is None and draws > 1:  # its own values in every parameter set's runs
+            summary_table = _repeated(summary_table, draws, replicates)
+        series.append(runs.timeseries)
+        logs.append(runs.events)
         summaries.append(summary_table)
     summary = pd.concat(summaries, ignore_index=True)
     first = ["scenario", "replicate", "seed"]
@@ -87,12 +126,23 @@ def run_comparison(
     return Comparison(
         scenarios=tuple(scenarios),
         master_seed=seed,
-        seeds=seeds,
+        seeds=tuple(derive_seeds(seed, replicates)),
         steps=horizon,
         timeseries=pd.concat(series, ignore_index=True),
         events=pd.concat(logs, ignore_index=True),
         summary=summary,
+        draws=draws,
+        posteriors=tuple(None if p is None else p.record() for p in chosen),
     )
+
+
+def _repeated(summary: pd.DataFrame, draws: int, replicates: int) -> pd.DataFrame:
+    """A scenario without a posterior, run once per seed, as the runs of every parameter set
+    (its values are the same in each), numbered as the others' runs are."""
+    frame = pd.concat([summary] * draws, ignore_index=True)
+    frame["replicate"] = range(draws * replicates)
+    frame["draw"] = [k // replicates for k in range(draws * replicates)]
+    return frame
 
 
 def compared_outcomes(summary: pd.DataFrame, focus: str | None = None) -> list[str]:
@@ -136,10 +186,10 @@ def differences(
 
 
 def comparison_folder(
-    out: Path, names: Sequence[str], seed: int, replicates: int, steps: int
+    out: Path, names: Sequence[str], seed: int, replicates: int, steps: int, draws: int = 1
 ) -> Path:
-    """``out/compare/<a>-vs-<b>-seed<N>-r<R>-t<T>``."""
-    run_id = f"{'-vs-'.join(names)}-{new_run_id(seed, replicates, steps)}"
+    """``out/compare/<a>-vs-<b>-seed<N>-r<R>-t<T>`` (``-d<D>-`` before ``r`` with draws)."""
+    run_id = f"{'-vs-'.join(names)}-{new_run_id(seed, replicates, steps, draws=draws)}"
     return results_folder(out, "compare", run_id)
 
 
@@ -175,6 +225,13 @@ def write_comparison(
                 "baseline": comparison.baseline,
                 **({"outcome": outcome} if outcome else {}),
                 "scenarios": [provenance.scenario_record(s) for s in scenarios],
+                "draws": comparison.draws,
+                "runs": comparison.runs,
+                "covers": DRAWS_AND_PARAMETERS if comparison.draws > 1 else DRAWS,
+                "posteriors": {
+                    s.name: record
+                    for s, record in zip(scenarios, comparison.posteriors, strict=False)
+                },
                 "parameters_by_scenario": {
                     s.name: provenance.parameters_record(s) for s in scenarios
                 },

@@ -23,7 +23,7 @@ and the capacities the root finder tried: :func:`write_threshold` writes it,
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -37,7 +37,13 @@ from sim.results import provenance
 from sim.results.folder import FolderError, new_run_id, read_table, results_folder, write_folder
 from sim.results.outcomes import EVENTS, REGISTRY, SERIES
 from sim.scenario import Scenario
-from sim.stats import DRAWS, bootstrap_means, describe
+from sim.stats import (
+    DRAWS,
+    DRAWS_AND_PARAMETERS,
+    bootstrap_means,
+    crossed_bootstrap_means,
+    describe,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -110,13 +116,24 @@ class CapacityContext:
 
 
 def capacity_context(
-    scenario: Scenario, seeds: Sequence[int], outcome: CapacityOutcome, steps: int | None = None
+    scenario: Scenario,
+    seeds: Sequence[int],
+    outcome: CapacityOutcome,
+    steps: int | None = None,
+    drawn: Mapping[str, npt.ArrayLike] | None = None,
 ) -> CapacityContext:
     """The :class:`CapacityContext` of a scenario: its floor (``russia.capacity.floor``), the
-    lowest and highest capacity of its own path over ``steps`` months in any replicate (its
-    shape, drain, shock, recovery and events as written), and the replicate mean of
-    ``outcome`` at constant capacity 0 and 1."""
-    batch = simulate(scenario, np.asarray(seeds, dtype=np.uint64), steps=steps, timeseries=True)
+    lowest and highest capacity of its own path over ``steps`` months in any run (its shape,
+    drain, shock, recovery and events as written, or as drawn from a posterior), and the mean
+    of ``outcome`` at constant capacity 0 and 1."""
+    draws = _draw_count(drawn)
+    batch = simulate(
+        scenario,
+        np.tile(np.asarray(seeds, dtype=np.uint64), draws),
+        _drawn_runs(drawn, len(seeds)) or None,
+        steps=steps,
+        timeseries=True,
+    )
     assert batch.series is not None
     capacity = batch.series["capacity"]
     ends = np.asarray(outcome(np.array([0.0, 1.0])), dtype=np.float64).mean(axis=1)
@@ -154,38 +171,79 @@ def outcome_values(batch: BatchResult, column: str) -> FloatArray:
 
 
 def capacity_outcome(
-    scenario: Scenario, seeds: Sequence[int], outcome: str, steps: int | None = None
+    scenario: Scenario,
+    seeds: Sequence[int],
+    outcome: str,
+    steps: int | None = None,
+    drawn: Mapping[str, npt.ArrayLike] | None = None,
 ) -> CapacityOutcome:
-    """A function of capacities returning each replicate's outcome: shape (capacities, seeds).
+    """A function of capacities returning each run's outcome: shape (capacities, runs).
 
-    Runs every (capacity, seed) pair on the vectorised engine, in batches of at most
-    :data:`BATCH_RUNS` runs (a run's result does not depend on its batch).
+    Without ``drawn`` the runs are the seeds. With ``drawn`` (parameter sets drawn from a
+    posterior: dotted paths to one value per set), run ``k`` is set ``k // len(seeds)`` under
+    seed ``k % len(seeds)``; the capacity path's own values (``russia.capacity.*``) are not
+    drawn, since capacity is what is held. Runs every (capacity, run) pair on the vectorised
+    engine, in batches of at most :data:`BATCH_RUNS` runs (a run's result does not depend on
+    its batch).
     """
     column = outcome_column(outcome)
     needs = REGISTRY.get(column).needs
     constant = constant_capacity_scenario(scenario)
-    seed_array = np.asarray(seeds, dtype=np.uint64)
-    replicates = len(seed_array)
+    drawn_values = _drawn_runs(drawn, len(seeds), held=CAPACITY_PATHS)
+    draws = _draw_count(drawn)
+    seed_array = np.tile(np.asarray(seeds, dtype=np.uint64), draws)
+    runs = len(seed_array)
 
     def evaluate(capacities: FloatArray) -> FloatArray:
         points = np.atleast_1d(np.asarray(capacities, dtype=np.float64))
-        all_capacities = np.repeat(points, replicates)
+        all_capacities = np.repeat(points, runs)
         all_seeds = np.tile(seed_array, len(points))
+        which = np.tile(np.arange(runs), len(points))
         values = np.empty(len(all_seeds))
         for start in range(0, len(all_seeds), BATCH_RUNS):
             stop = start + BATCH_RUNS
+            overrides: dict[str, npt.ArrayLike] = {
+                path: column_values[which[start:stop]]
+                for path, column_values in drawn_values.items()
+            }
+            overrides.update(constant_capacity_overrides(all_capacities[start:stop]))
             batch = simulate(
                 constant,
                 all_seeds[start:stop],
-                overrides=constant_capacity_overrides(all_capacities[start:stop]),
+                overrides=overrides,
                 steps=steps,
                 timeseries=SERIES in needs,
                 events=EVENTS in needs,
             )
             values[start:stop] = outcome_values(batch, column)
-        return values.reshape(len(points), replicates)
+        return values.reshape(len(points), runs)
 
     return evaluate
+
+
+#: The values that make Russia's capacity path: held constant by ``csto threshold``, so never
+#: drawn from a posterior there.
+CAPACITY_PATHS: Final = "russia.capacity."
+
+
+def _draw_count(drawn: Mapping[str, npt.ArrayLike] | None) -> int:
+    if not drawn:
+        return 1
+    return len(np.asarray(next(iter(drawn.values())), dtype=object))
+
+
+def _drawn_runs(
+    drawn: Mapping[str, npt.ArrayLike] | None, seeds: int, held: str = ""
+) -> dict[str, npt.NDArray[Any]]:
+    """Each drawn value repeated for the seeds of its parameter set: one value per run (the
+    paths starting with ``held`` left out)."""
+    if not drawn:
+        return {}
+    return {
+        path: np.repeat(np.asarray(values), seeds)
+        for path, values in drawn.items()
+        if not (held and path.startswith(held))
+    }
 
 
 # --- the critical capacity ------------------------------------------------------------------
@@ -221,6 +279,14 @@ class Threshold:
     interpolated: float | None
     """The crossing of the mean curve on ``grid`` by linear interpolation (a check on
     ``critical``)."""
+    draws: int = 1
+    """Parameter sets drawn from a posterior (1: the scenario's own values); the runs are
+    ``draws`` sets under the same seeds."""
+
+    @property
+    def covers(self) -> str:
+        """What the interval covers (:data:`sim.stats.COVERS`)."""
+        return DRAWS_AND_PARAMETERS if self.draws > 1 else DRAWS
 
     @property
     def mean(self) -> FloatArray:
@@ -266,6 +332,7 @@ def critical_capacity(
     xtol: float = 1e-4,
     bootstrap: int = 1000,
     seed: int = 0,
+    draws: int = 1,
 ) -> Threshold:
     """Find the capacity at which the replicate mean of ``outcome`` crosses ``level``.
 
@@ -277,7 +344,9 @@ def critical_capacity(
     3. *Interval*: evaluate every replicate on ``refine_points`` capacities around the
        bracket; resample the replicates with replacement ``bootstrap`` times (numpy Generator
        seeded with ``seed``), find where each resampled mean curve crosses (linear
-       interpolation on the grid) and take the 2.5th and 97.5th percentiles.
+       interpolation on the grid) and take the 2.5th and 97.5th percentiles. With ``draws``
+       parameter sets (runs numbered set by set, every set under the same seeds), parameter
+       sets and seeds are resampled apart (:func:`sim.stats.crossed_bootstrap_means`).
     """
     coarse = np.linspace(low, high, grid_points)
     coarse_values = np.asarray(outcome(coarse), dtype=np.float64)
@@ -300,6 +369,7 @@ def critical_capacity(
             bootstrap=0,
             bootstrap_missing=0,
             interpolated=None,
+            draws=draws,
         )
     index = int(changes[-1])
     a, b = float(coarse[index]), float(coarse[index + 1])
@@ -326,9 +396,12 @@ def critical_capacity(
     fine_values = np.asarray(outcome(fine), dtype=np.float64)
     grid, order = np.unique(np.concatenate([coarse, fine]), return_index=True)
     values = np.concatenate([coarse_values, fine_values])[order]
-    crossings = np.concatenate(
-        [last_crossing(grid, means, level) for means in bootstrap_means(values, bootstrap, seed)]
+    resampled = (
+        crossed_bootstrap_means(values.reshape(len(grid), draws, -1), bootstrap, seed)
+        if draws > 1
+        else bootstrap_means(values, bootstrap, seed)
     )
+    crossings = np.concatenate([last_crossing(grid, means, level) for means in resampled])
     missing = int(np.isnan(crossings).sum())
     found = crossings[~np.isnan(crossings)]
     ci_low, ci_high = (
@@ -352,6 +425,7 @@ def critical_capacity(
         bootstrap=bootstrap,
         bootstrap_missing=missing,
         interpolated=interpolated,
+        draws=draws,
     )
 
 
@@ -377,22 +451,35 @@ def curve_band(curve: pd.DataFrame) -> pd.DataFrame:
 
 
 def threshold_folder(
-    out: Path, scenario: str, outcome: str, level: float, seed: int, replicates: int, steps: int
+    out: Path,
+    scenario: str,
+    outcome: str,
+    level: float,
+    seed: int,
+    replicates: int,
+    steps: int,
+    draws: int = 1,
 ) -> Path:
-    """``out/<scenario>/seed<N>-r<R>-t<T>-threshold-<outcome>-<level>``."""
+    """``out/<scenario>/seed<N>-r<R>-t<T>-threshold-<outcome>-<level>`` (``-d<D>-`` before
+    ``r`` with draws)."""
     tag = f"threshold-{outcome}-{level:g}"
-    return results_folder(out, scenario, new_run_id(seed, replicates, steps, tag=tag))
+    run_id = new_run_id(seed, replicates, steps, tag=tag, draws=draws)
+    return results_folder(out, scenario, run_id)
 
 
 def curve_table(found: Threshold, seeds: Sequence[int]) -> pd.DataFrame:
-    """Every replicate's outcome at every capacity of the grid: the data behind the curve
-    (``curve.parquet``: ``capacity``, ``replicate``, ``seed``, ``value``)."""
+    """Every run's outcome at every capacity of the grid: the data behind the curve
+    (``curve.parquet``: ``capacity``, ``replicate`` (the run), ``seed``, ``draw`` (its
+    parameter set, 0 without a posterior), ``value``)."""
     count = len(found.grid)
+    runs = np.arange(found.replicates, dtype=np.int64)
+    per_set = found.replicates // found.draws
     return pd.DataFrame(
         {
             "capacity": np.repeat(found.grid, found.replicates),
-            "replicate": np.tile(np.arange(found.replicates, dtype=np.int64), count),
-            "seed": np.tile(np.asarray(seeds, dtype=np.uint64), count),
+            "replicate": np.tile(runs, count),
+            "seed": np.tile(np.tile(np.asarray(seeds, dtype=np.uint64), found.draws), count),
+            "draw": np.tile(runs // per_set, count),
             "value": found.values.reshape(-1),
         }
     )
@@ -433,11 +520,17 @@ def threshold_record(
             "grid_points": grid,
             "bootstrap": found.bootstrap,
             "bootstrap_missing": found.bootstrap_missing,
-            "method": "bracket on an even grid, scipy.optimize.brentq on the replicate mean; "
-            "percentile bootstrap over replicates on a refined grid",
+            "method": "bracket on an even grid, scipy.optimize.brentq on the mean over runs; "
+            + (
+                "percentile bootstrap resampling parameter sets and seeds apart (pigeonhole) "
+                if found.draws > 1
+                else "percentile bootstrap over replicates "
+            )
+            + "on a refined grid",
             "sentence": sentence,
             "scenario": scenario.name,
-            "covers": DRAWS,
+            "covers": found.covers,
+            "draws": found.draws,
         },
         **({"context": context.record()} if context is not None else {}),
     }
@@ -458,11 +551,14 @@ def write_threshold(
     started: str,
     force: bool = False,
     context: CapacityContext | None = None,
+    posterior: dict[str, Any] | None = None,
 ) -> Path:
     """Write a threshold's results folder atomically: ``curve.parquet``, ``evaluations.csv``
-    and, last, ``manifest.json`` (with :func:`threshold_record`)."""
+    and, last, ``manifest.json`` (with :func:`threshold_record`, and the record of the
+    ``posterior`` the parameter sets were drawn from, if any)."""
     column = outcome_column(outcome)
     extra = threshold_record(found, scenario, outcome, column, grid, sentence, context)
+    extra["posterior"] = posterior
 
     def manifest(hashes: dict[str, str]) -> dict[str, Any]:
         return provenance.manifest(
