@@ -364,18 +364,19 @@ class EventLog:
         frame = frame.sort_values(
             ["run", "step", "phase", "member", "sequence", "counterpart"], kind="stable"
         )
-        frame["date"] = [event_month(start, int(step)) for step in frame["step"]]
+        # a month's label once per step, and plain object arrays to iterate over (iterating
+        # pandas' Arrow-backed strings costs a run with many events seconds)
+        steps = frame["step"].to_numpy()
+        labels = {int(step): event_month(start, int(step)) for step in np.unique(steps)}
+        frame["date"] = [labels[int(step)] for step in steps]
+        columns = ("kind", "member", "counterpart", "cause")
+        text = [frame[name].to_numpy(dtype=object) for name in columns]
+        numbers = [
+            frame[name].to_numpy(dtype=np.float64).tolist()
+            for name in ("value", "threshold", "effect")
+        ]
         frame["explanation"] = [
             explain(k, m, c, r, v, t, e)
-            for k, m, c, r, v, t, e in zip(
-                frame["kind"],
-                frame["member"],
-                frame["counterpart"],
-                frame["cause"],
-                frame["value"],
-                frame["threshold"],
-                frame["effect"],
-                strict=True,
-            )
+            for k, m, c, r, v, t, e in zip(*text, *numbers, strict=True)
         ]
         return frame[["run", *COLUMNS]].reset_index(drop=True)

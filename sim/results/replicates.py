@@ -152,8 +152,8 @@ def run_replicates(
 
     Run ``k`` is draw ``k // replicates`` under seed ``k % replicates`` (its ``replicate``
     number is ``k``). Every run's summary is kept; the time series and events of all runs if
-    there are at most ``detail``, else of the first few seeds of every draw (about ``detail``
-    runs).
+    there are at most ``detail``, else of the first few seeds of every draw, or with more draws
+    than ``detail`` the first seed of every few draws, evenly spread (about ``detail`` runs).
 
     >>> runs = run_replicates("baseline-2022", seed=1, replicates=2, steps=3)
     >>> runs.summary[["replicate", "seed"]].to_dict("list")["replicate"]
@@ -175,8 +175,11 @@ def run_replicates(
     # the runs whose time series and events are kept: all, or the first few seeds of every
     # parameter set (so figures over time still span the posterior)
     kept_seeds = replicates if total <= detail else max(1, -(-detail // draws))
-    detailed = every[every % replicates < kept_seeds]
-    brief = every[every % replicates >= kept_seeds]
+    # more parameter sets than detailed runs: the first seed of every few sets, evenly spread
+    every_sets = max(1, -(-draws // detail)) if total > detail else 1
+    keep = (every % replicates < kept_seeds) & ((every // replicates) % every_sets == 0)
+    detailed = every[keep]
+    brief = every[~keep]
     series: list[pd.DataFrame] = []
     logs: list[pd.DataFrame] = []
     summaries: list[pd.DataFrame] = []
