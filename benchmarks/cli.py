@@ -29,8 +29,9 @@ twice:
    command fills.
 
 Targets on an idle 2-core machine: ``csto --help`` at most 3 x the numpy import, ``csto run
-baseline-2022 --no-posterior`` under 2.5 s, 1,000 posterior draws x 10 seeds at most 5 s. Not a test: it prints its figures (``--json FILE`` saves them);
-docs/performance.md records a run. The machine may be shared: the load average is shown.
+baseline-2022 --no-posterior`` under 2.5 s, 1,000 posterior draws x 10 seeds at most 5 s. Not a
+test: it prints its figures (``--json FILE`` saves them); docs/performance.md records a run.
+The machine may be shared: the load average is shown.
 """
 
 from __future__ import annotations
