@@ -149,8 +149,7 @@ def report(title: str, figures: Mapping[str, Any]) -> None:
     print(f"  target csto --help <= {HELP_TARGET:g} x numpy: {help_ratio:.2f} x, {help_met}")
     print(f"  target csto run --no-posterior < {RUN_TARGET:g} s: {run_seconds:.2f} s, {run_met}")
     print(
-        f"  target 1,000 draws x 10 seeds <= {DRAWS_TARGET:g} s: {draws_seconds:.2f} s, "
-        f"{draws_met}"
+        f"  target 1,000 draws x 10 seeds <= {DRAWS_TARGET:g} s: {draws_seconds:.2f} s, {draws_met}"
     )
 
 
