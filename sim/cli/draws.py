@@ -30,6 +30,18 @@ DrawsOption = Annotated[
         show_default=False,
     ),
 ]
+SeedsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--replicates",
+        "-r",
+        min=1,
+        max=100_000,
+        help="Seeds each parameter set runs under, the same everywhere (default: as the "
+        "command says, fewer with posterior draws than without).",
+        show_default=False,
+    ),
+]
 PosteriorOption = Annotated[
     bool,
     typer.Option(

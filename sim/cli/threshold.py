@@ -10,7 +10,7 @@ from typing import Annotated, Final
 
 import typer
 
-from sim.cli.draws import DrawsOption, PosteriorOption, choose
+from sim.cli.draws import DrawsOption, PosteriorOption, SeedsOption, choose
 from sim.cli.errors import INTERRUPTED, fail, user_errors
 from sim.cli.options import (
     DEFAULT_OUT,
@@ -57,18 +57,7 @@ def threshold_command(
         ),
     ] = 0.5,
     seed: SeedOption = 1,
-    replicates: Annotated[
-        int | None,
-        typer.Option(
-            "--replicates",
-            "-r",
-            min=1,
-            max=100_000,
-            help=f"Seeds each parameter set runs under, the same at every capacity (default: "
-            f"{SEEDS_WITH_DRAWS} with posterior draws, {REPLICATES} without).",
-            show_default=False,
-        ),
-    ] = None,
+    replicates: SeedsOption = None,
     draws: DrawsOption = None,
     posterior: PosteriorOption = True,
     steps: StepsOption = None,
