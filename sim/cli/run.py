@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sim.cli.draws import DrawsOption, PosteriorOption, choose
+from sim.cli.draws import DrawsOption, PosteriorOption, SeedsOption, choose
 from sim.cli.errors import INTERRUPTED, fail, user_errors
 from sim.cli.options import DEFAULT_OUT, MAX_SEED, MAX_STEPS, ScenarioArgument, results_root
 
@@ -38,17 +38,7 @@ def run_command(
             "--seed", "-s", min=0, max=MAX_SEED, help="Master seed; replicate seeds derive from it."
         ),
     ] = 1,
-    replicates: Annotated[
-        int | None,
-        typer.Option(
-            "--replicates",
-            "-r",
-            min=1,
-            max=100_000,
-            help="Seeds each parameter set runs under (default: 30; 10 with posterior draws).",
-            show_default=False,
-        ),
-    ] = None,
+    replicates: SeedsOption = None,
     draws: DrawsOption = None,
     posterior: PosteriorOption = True,
     steps: Annotated[
@@ -88,7 +78,8 @@ def run_command(
     """Run replicates of a scenario; print a summary and the results folder.
 
     Where the scenario (or the scenario it extends) has a calibrated posterior, every run draws
-    its uncertain values from it: DRAWS parameter sets, each under the same REPLICATES seeds, so
+    its uncertain values from it: DRAWS parameter sets (default 100), each under the same
+    REPLICATES seeds (default 10; 30 without the posterior), so
     the summary tells the spread the seeds make from the spread the parameters make
     (--no-posterior: the scenario's own values). The run id is seed<N>-r<R>-t<T>
     (seed<N>-d<D>-r<R>-t<T> with draws), so a rerun with the same options finds the same folder
