@@ -79,9 +79,9 @@ def run_command(
 
     Where the scenario (or the scenario it extends) has a calibrated posterior, every run draws
     its uncertain values from it: DRAWS parameter sets (default 100), each under the same
-    REPLICATES seeds (default 10; 30 without the posterior), so
-    the summary tells the spread the seeds make from the spread the parameters make
-    (--no-posterior: the scenario's own values). The run id is seed<N>-r<R>-t<T>
+    REPLICATES seeds (default 10; 30 without the posterior), so the summary tells the spread
+    the seeds make from the spread the parameters make (--no-posterior: the scenario's own
+    values). The run id is seed<N>-r<R>-t<T>
     (seed<N>-d<D>-r<R>-t<T> with draws), so a rerun with the same options finds the same folder
     (refused unless --force) and reproduces the same data files byte for byte.
     """
