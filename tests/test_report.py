@@ -23,7 +23,15 @@ from sim.results import run as results_run
 ROOT = Path(__file__).resolve().parent.parent
 FRAGILE = ROOT / "tests" / "data" / "reports" / "fragile.toml"
 CHROMIUM = Path("/usr/bin/chromium")
-RUN_FIGURES = ("cohesion", "fan", "members", "trust-dependence", "timeline")
+RUN_FIGURES = (
+    "cohesion",
+    "cohesion-parts",
+    "fan",
+    "members",
+    "drivers",
+    "trust-dependence",
+    "timeline",
+)
 
 runner = CliRunner()
 

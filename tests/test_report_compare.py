@@ -21,7 +21,13 @@ from sim.results.run import run_result
 from sim.scenario import load
 
 DATA = Path(__file__).resolve().parent / "data" / "reports"
-FIGURES = ("compare-trajectories", "compare-differences", "compare-members", "compare-forest")
+FIGURES = (
+    "compare-trajectories",
+    "compare-differences",
+    "compare-members",
+    "compare-forest",
+    "compare-drivers",
+)
 
 runner = CliRunner()
 
@@ -57,7 +63,13 @@ def test_compare_writes_a_results_folder_with_a_report(compare_folder: Path) -> 
     assert manifest["baseline"] == "baseline-2022"
     assert [s["name"] for s in manifest["scenarios"]] == ["baseline-2022", "fragile"]
     assert set(manifest["parameters_by_scenario"]) == {"baseline-2022", "fragile"}
-    for name in ("timeseries.parquet", "events.csv", "summary.csv", "differences.csv"):
+    for name in (
+        "timeseries.parquet",
+        "events.csv",
+        "summary.csv",
+        "differences.csv",
+        "drivers.csv",
+    ):
         assert name in manifest["files"]
     html = (compare_folder / "report.html").read_text()
     for key in FIGURES:
@@ -122,6 +134,17 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path)
     assert (table[["difference", "ci_low", "ci_high"]] == 0).all().all()
     assert "no difference from baseline-2022 in any run in final cohesion" in out
     assert "final alignment of each member" in out
+    # and so does every driver of every member's alignment
+    drivers = pd.read_csv(folder / "drivers.csv")
+    assert len(drivers) == 12 * 5  # ten drivers, their sum and the starting alignment
+    assert (drivers[["difference", "ci_low", "ci_high"]] == 0).all().all()
+    assert set(drivers["verdict"]) == {"no difference"}
+    assert set(drivers["covers"]) == {"draws and parameters"}
+    summary = " ".join(report.build(folder).summary)
+    assert (
+        "baseline-copy: the alignment of Belarus, Kazakhstan, Kyrgyzstan, Tajikistan and Armenia "
+        "changes as under baseline-2022"
+    ) in summary
 
 
 def test_run_comparison_refuses_different_start_months() -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.report.document import Report, Section, TableItem, figure, provenance, rounded
+from sim.report.drivers import compare_driver_sentences, driver_difference_table
 from sim.report.prose import (
     INTERVALS_TEXT,
     covers_words,
@@ -26,6 +27,7 @@ from sim.report.prose import (
 )
 from sim.report.run import alliance_rows, freeze_table
 from sim.results.compare import compared_outcomes, differences
+from sim.results.drivers import comparison_drivers
 from sim.results.outcomes import REGISTRY, Outcome
 from sim.results.run import RunFolder
 from sim.stats import CLEAR, NEGLIGIBLE, NO_DIFFERENCE, NO_INTERVAL, UNCLEAR, describe, estimate
@@ -306,6 +308,8 @@ def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
             f"(95% interval of the mean {covers_words(final.covers)} {final.interval()})."
         )
     sentences += compare_sentences(table, baseline)
+    drivers = comparison_drivers(data.path, data.timeseries, data.summary, names)
+    sentences += compare_driver_sentences(drivers, baseline)
     figures_list = []
     rows = series_rows(data.timeseries, focus)
     if len(rows) and focus.series is not None:
@@ -356,6 +360,43 @@ def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
             "interval excludes zero. Hollow points are outcomes equal in every replicate.",
         )
     )
+    missing = []
+    driver_tables = []
+    if len(drivers):
+        figures_list.append(
+            figure(
+                "compare-drivers",
+                f"Which drivers differ from {baseline}",
+                figures.driver_differences(drivers, names),
+                "One panel per member, a bar per driver: how much more (right) or less (left) "
+                "it pushed the member's alignment toward Russia over the months under the "
+                f"scenario than under {baseline}, run by run (the same seed and parameter set), "
+                "averaged over the runs whose time series the folder keeps, with its paired 95% "
+                f"interval {covers_words(str(drivers['covers'].iloc[0]))}. The top bar is their "
+                "sum, the difference in the alignment's change. The grey band spans the "
+                "differences too small to matter (0.01 on the 0–1 scale). A difference in one "
+                "motive often sets off others: a member pulled further away drifts back toward "
+                "hedging and weighs sanctions less, so some bars offset others.",
+            )
+        )
+        driver_tables.append(
+            TableItem(
+                "drivers",
+                f"Drivers: differences to {baseline}",
+                driver_difference_table(drivers),
+                "Each driver's total over the months (its contribution to the member's "
+                "alignment), mean over the runs whose time series the folder keeps, under the "
+                "baseline and the scenario; their paired difference with its 95% interval and "
+                "verdict. The folder's drivers.csv holds the full table.",
+            )
+        )
+    else:
+        missing.append(
+            "This folder's time series records no drivers (columns driver_…, how much each "
+            "motive pushed or pulled a member's alignment each month), so which drivers differ "
+            "between the scenarios is left out; a comparison written by this version of csto "
+            "has them."
+        )
     freezes = []
     for name in names:
         part = data.summary[data.summary["scenario"] == name]
@@ -379,6 +420,7 @@ def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
                     "why the interval of a difference can be much narrower than the bands of "
                     "the scenarios themselves — narrow enough to exclude zero for differences "
                     "too small to matter, which this report calls negligible.",
+                    *missing,
                 ],
                 figures=figures_list,
             ),
@@ -396,6 +438,7 @@ def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
                         "replicate), negligible (below the size that matters: 0.01 on a 0–1 "
                         "scale), clear (at least that, interval excluding zero), unclear.",
                     ),
+                    *driver_tables,
                     TableItem(
                         "freezes",
                         "Freezes by scenario",

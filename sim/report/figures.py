@@ -1213,6 +1213,222 @@ def plot_members(
     return fig
 
 
+def driver_paths(
+    cumulative: pd.DataFrame,
+    drivers: Sequence[str],
+    title: str = "",
+    change: str = "alignment_change",
+) -> Figure:
+    """What pulled and pushed each member: a panel per member, a line per driver, its
+    contribution to the member's alignment summed over the months so far (the table of
+    :func:`sim.report.drivers.cumulative_drivers`), and, thick and black, their sum, the
+    alignment's change since the start; one legend for every panel."""
+    from sim.report.story import driver_words
+
+    with _context(font_scale=0.85):
+        fig, axes = subplots(
+            2, 3, figsize=(12, 7.2), sharex=True, sharey=True, layout="constrained"
+        )
+        flat = list(axes.flat)
+        members = [name for name in schema.MEMBERS if name in set(cumulative["member"])]
+        for index, name in enumerate(members):
+            ax = flat[index]
+            data = cumulative[cumulative["member"] == name]
+            ax.axhline(0.0, color="0.55", linewidth=0.9)
+            for number, column in enumerate(drivers):
+                ax.plot(
+                    data["date"],
+                    data[column],
+                    linewidth=1.5,
+                    markersize=3.5,
+                    markevery=max(1, len(data) // 6),
+                    label=driver_words(column),
+                    **style(number),
+                )
+            ax.plot(
+                data["date"],
+                data[change],
+                color="black",
+                linewidth=2.6,
+                label="alignment's change since the start (the sum of the lines)",
+            )
+            ax.set_title(name)
+            ax.set_xlabel("Month", visible=index // axes.shape[1] == axes.shape[0] - 1)
+            ax.set_ylabel(
+                "Contribution to alignment, summed\nover the months so far",
+                visible=index % axes.shape[1] == 0,
+            )
+            ax.tick_params(labelbottom=True)
+            _concise_dates(ax)
+        legend_ax = flat[len(members)] if len(members) < len(flat) else None
+        for ax in flat[len(members) :]:
+            ax.axis("off")
+        if legend_ax is not None:
+            handles, labels = flat[0].get_legend_handles_labels()
+            legend_ax.legend(
+                handles,
+                [textwrap.fill(label, 34) for label in labels],
+                loc="center",
+                fontsize="small",
+                frameon=False,
+                title="+ toward Russia, − away (mean over runs)",
+                title_fontsize="small",
+            )
+        fig.suptitle(title or "What pulled and pushed each member")
+    return fig
+
+
+#: Cohesion's parts: words and colour index in :func:`plot_cohesion_parts`.
+COHESION_PART_STYLES: Final = {
+    "cohesion_alignment": ("from the active members' alignment", 0),
+    "cohesion_action": ("from collective action (joint drills, summits)", 2),
+    "cohesion_strain": ("taken off by strain between members (zero or less)", 3),
+}
+
+
+def plot_cohesion_parts(parts: pd.DataFrame, title: str = "") -> Figure:
+    """What made up cohesion: its three parts over time (means over runs) and, thick and black,
+    cohesion itself, their sum (the table of :func:`sim.report.drivers.cohesion_parts`)."""
+    with _context(font_scale=0.9):
+        fig, ax = subplots(figsize=(9, 5.2), layout="constrained")
+        ax.axhline(0.0, color="0.55", linewidth=0.9)
+        for column, (label, index) in COHESION_PART_STYLES.items():
+            look = style(index)
+            ax.plot(
+                parts["date"],
+                parts[column],
+                linewidth=1.8,
+                markersize=4,
+                markevery=max(1, len(parts) // 8),
+                label=label,
+                **look,
+            )
+        ax.plot(
+            parts["date"],
+            parts["cohesion"],
+            color="black",
+            linewidth=2.6,
+            label="cohesion (the sum of the parts)",
+        )
+        low = min(-0.05, float(parts[list(COHESION_PART_STYLES)].min().min()) - 0.05)
+        ax.set_ylim(low, 1.0)
+        ax.set_ylabel("Contribution to cohesion (index 0–1)")
+        ax.set_xlabel("Month (state at the start of each month)")
+        ax.set_title(title or "What made up cohesion")
+        _concise_dates(ax)
+        fig.legend(
+            *ax.get_legend_handles_labels(),
+            loc="outside lower center",
+            ncols=2,
+            fontsize="small",
+            frameon=False,
+        )
+    return fig
+
+
+def driver_differences(
+    table: pd.DataFrame, names: Sequence[str], change: str = "alignment_change"
+) -> Figure:
+    """Which drivers differ between scenarios: a panel per member, a bar per driver (and, on
+    top, their sum: the alignment's change) and scenario against the baseline (``names[0]``),
+    the paired difference of its total over the horizon with its 95% interval; a grey band
+    for differences too small to matter (the rows of ``drivers.csv``,
+    :func:`sim.results.drivers.driver_differences`)."""
+    from sim.report.story import driver_words
+
+    others = [name for name in names[1:] if name in set(table["scenario"])]
+    members = [name for name in schema.MEMBERS if name in set(table["member"])]
+    rows = [change, *dict.fromkeys(d for d in table["driver"] if str(d).startswith("driver_"))]
+    labels = ["alignment's change (the sum)", *(driver_words(str(d)) for d in rows[1:])]
+    negligible = float(table["negligible"].max()) if len(table) else 0.0
+    shown = table[table["driver"].isin(rows)]
+    reach = np.nanmax(
+        np.abs(shown[["difference", "ci_low", "ci_high"]].to_numpy(np.float64)), initial=0.0
+    )
+    reach = max(float(reach), 2 * negligible, 1e-3) * 1.1
+    height = 0.8 / max(len(others), 1)
+    with _context(font_scale=0.85):
+        fig, axes = subplots(
+            2,
+            3,
+            figsize=(12, 0.34 * len(rows) * 2 + 2.2),
+            sharex=True,
+            sharey=True,
+            layout="constrained",
+        )
+        flat = list(axes.flat)
+        positions = np.arange(len(rows), dtype=np.float64)
+        for index, member in enumerate(members):
+            ax = flat[index]
+            if negligible > 0:
+                ax.axvspan(-negligible, negligible, color="0.88", zorder=0, linewidth=0)
+            ax.axvline(0.0, color="black", linewidth=0.9)
+            ax.axhline(0.5, color="0.6", linewidth=0.8)
+            for number, name in enumerate(others):
+                part = shown[(shown["member"] == member) & (shown["scenario"] == name)]
+                part = part.set_index("driver").reindex(rows)
+                look = style(number + 1)
+                offset = (number - (len(others) - 1) / 2) * height
+                values = part["difference"].to_numpy(np.float64)
+                low = part["ci_low"].to_numpy(np.float64)
+                high = part["ci_high"].to_numpy(np.float64)
+                errors = np.vstack([np.nan_to_num(values - low), np.nan_to_num(high - values)])
+                ax.barh(
+                    positions + offset,
+                    values,
+                    height=height * 0.9,
+                    xerr=errors,
+                    color=look["color"],
+                    hatch=HATCHES[(number + 1) % len(HATCHES)] or None,
+                    edgecolor="0.25",
+                    linewidth=0.5,
+                    capsize=2,
+                    error_kw={"elinewidth": 0.9, "ecolor": "0.15"},
+                    label=name,
+                )
+            ax.set_title(member)
+            ax.set_xlim(-reach, reach)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=True))
+            formatter = ScalarFormatter(useOffset=False)
+            formatter.set_scientific(False)
+            ax.xaxis.set_major_formatter(formatter)
+            ax.set_yticks(positions, labels)
+            ax.set_ylim(len(rows) - 0.5, -0.5)
+            ax.tick_params(labelbottom=True)
+            ax.set_xlabel(
+                f"Difference to {names[0]}",
+                visible=index // axes.shape[1] == axes.shape[0] - 1 or index + 3 >= len(members),
+            )
+        for ax in flat[len(members) :]:
+            ax.axis("off")
+        if len(members) < len(flat):
+            handles: list[Any] = [
+                Patch(
+                    facecolor=style(number + 1)["color"],
+                    hatch=HATCHES[(number + 1) % len(HATCHES)] or None,
+                    edgecolor="0.25",
+                    label=f"{name} − {names[0]}",
+                )
+                for number, name in enumerate(others)
+            ]
+            handles.append(
+                Line2D([], [], color="0.15", marker="|", markersize=10, label="paired 95% interval")
+            )
+            if negligible > 0:
+                handles.append(
+                    Patch(
+                        facecolor="0.88",
+                        edgecolor="none",
+                        label=f"too small to matter (±{negligible:g}: negligible)",
+                    )
+                )
+            flat[len(members)].legend(
+                handles=handles, loc="center", fontsize="small", frameon=False
+            )
+        fig.suptitle("Each driver's total over the months: scenario minus baseline, run by run")
+    return fig
+
+
 def save(fig: Figure, path: Path) -> None:
     """Save a figure as PNG."""
     fig.savefig(path, dpi=FILE_DPI, metadata={"Software": None})

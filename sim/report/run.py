@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.report.document import (
+    FigureItem,
     Report,
     ReportError,
     Section,
@@ -29,6 +30,7 @@ from sim.report.document import (
     scenario_name,
 )
 from sim.report.prose import INTERVALS_TEXT, TIMELINE_KINDS, change, month_text, month_words
+from sim.results.drivers import driver_columns
 from sim.results.outcomes import REGISTRY, SUMMARY
 from sim.results.replicates import FREEZE
 from sim.results.run import RunFolder, event_month
@@ -447,6 +449,8 @@ def run_report(data: RunFolder, replicate: int | None = None) -> Report:
         )
     title = f"{name}: {facts.runs_text}"
     exit_threshold = manifest_value(manifest, "mechanisms.exit_threshold")
+    why = _why(data, facts, figures)
+    sentences += why.sentences
 
     cohesion = figure(
         "cohesion",
@@ -511,12 +515,12 @@ def run_report(data: RunFolder, replicate: int | None = None) -> Report:
         "the scenario gives (the same in every replicate); the rest arise in the model "
         "from the random draws and the members' and Russia's decisions.",
     )
-    summary_section = Section("summary", "Summary", items=sentences)
+    summary_section = Section("summary", "Summary", items=sentences, tables=why.tables)
     figures_section = Section(
         "figures",
         "What happened, month by month",
-        paragraphs=[INTERVALS_TEXT],
-        figures=[cohesion, fans, members, trust, timeline],
+        paragraphs=[INTERVALS_TEXT, *why.missing],
+        figures=[cohesion, *why.parts, fans, members, *why.drivers, trust, timeline],
     )
     story_section = _story_section(data, replicate)
     tables = Section(
@@ -553,9 +557,98 @@ def run_report(data: RunFolder, replicate: int | None = None) -> Report:
     )
 
 
+@dataclass
+class _Why:
+    """The run report's parts that say why alignment and cohesion moved (empty where the
+    folder's time series does not record drivers or cohesion's parts)."""
+
+    sentences: list[str] = field(default_factory=list)
+    tables: list[TableItem] = field(default_factory=list)
+    parts: list[FigureItem] = field(default_factory=list)
+    drivers: list[FigureItem] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def _why(data: RunFolder, facts: RunFacts, figures: Any) -> _Why:
+    """What made up cohesion and what pulled and pushed each member: figures, the summary's
+    sentences and table (:mod:`sim.report.drivers`), or a word on what the folder lacks."""
+    from sim.report import drivers as why
+
+    found = _Why()
+    start, last = month_words(facts.start), month_words(event_month(facts.start, facts.steps))
+    parts = why.cohesion_parts(data.timeseries)
+    if len(parts):
+        reading = why.cohesion_reading(parts, facts.start)
+        found.sentences.append(reading)
+        found.parts.append(
+            figure(
+                "cohesion-parts",
+                "What made up cohesion",
+                figures.plot_cohesion_parts(
+                    parts, title=f"What made up cohesion, {start} – {last}"
+                ),
+                "Cohesion (black) is the sum of three parts, each drawn as the mean over the runs "
+                "whose time series the folder keeps: what the active members' alignment "
+                "contributes, what collective action contributes (the record of joint drills "
+                "and summits: a cancelled drill lowers it), and what strain between members "
+                "takes off (zero or negative: a clash raises strain, which then fades). " + reading,
+            )
+        )
+    else:
+        found.missing.append(
+            "This folder's time series records no parts of cohesion (columns cohesion_alignment, "
+            "cohesion_action, cohesion_strain), so the figure of what made up cohesion is left "
+            "out; a folder written by this version of csto has them."
+        )
+    drivers = driver_columns(data.timeseries)
+    if not drivers:
+        found.missing.append(
+            "This folder's time series records no drivers (columns driver_…, how much each "
+            "motive pushed or pulled a member's alignment each month), so the figure and table "
+            "of what pulled and pushed each member are left out; a folder written by this "
+            "version of csto has them."
+        )
+        return found
+    totals = why.member_totals(data.timeseries)
+    found.sentences += why.driver_sentences(totals, drivers, facts.start, facts.steps)
+    found.tables.append(
+        TableItem(
+            "drivers",
+            "What moved each member",
+            why.driver_table(totals, drivers),
+            f"Each driver's contribution to the member's alignment, summed over the months from "
+            f"{start} to the end of {last}: + pushed it toward Russia, − pulled it away; the "
+            f"mean over the {int(totals['n'].max()):,} runs whose time series the folder keeps "
+            "(the alignment at the start and end too, which may differ by a hundredth from "
+            "the means over every run above). The drivers add up to the change.",
+        )
+    )
+    found.drivers.append(
+        figure(
+            "drivers",
+            f"What pulled and pushed each member, {start} – {last}",
+            figures.driver_paths(
+                why.cumulative_drivers(data.timeseries),
+                drivers,
+                title=f"What pulled and pushed each member, {start} – {last}",
+            ),
+            "One panel per member, one line per driver: its contribution to the member's "
+            "alignment summed over the months so far (above zero it pushed the member toward "
+            "Russia, below zero it pulled it away), the mean over the runs whose time series "
+            "the folder keeps. The lines add up to the thick black one, the alignment's change "
+            "since the start. Each motive's line is its share of the monthly move toward the "
+            "alignment the member would choose; the drift toward hedging is the pull toward "
+            "0.5 that remains when no motive tips the balance; peers are the pull of the other "
+            "members; coercion is Russia's pressure. Drivers that pull in opposite directions "
+            "largely cancel: a member falls as far as the sum, not as the largest line.",
+        )
+    )
+    return found
+
+
 def _story_section(data: RunFolder, replicate: int | None) -> Section:
     """One replicate's story (:mod:`sim.report.story`)."""
-    from sim.report.story import driver_columns, story, typical_replicate
+    from sim.report.story import story, typical_replicate
 
     typical = typical_replicate(data.timeseries)
     chosen = typical if replicate is None else replicate

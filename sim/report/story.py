@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.report.prose import month_words
+from sim.results.drivers import DRIVER_PREFIX, driver_columns
 from sim.results.run import ALLIANCE_COLUMNS, event_month
 from sim.scenario import schema
 
@@ -31,9 +32,19 @@ NOTABLE: Final = 0.05
 #: A member's alignment moving by at least this in a month gets its largest driver named.
 MOVED: Final = 0.01
 
-#: Time-series columns holding how much one motive pushed (+) or pulled (−) a member's
-#: alignment that month start with this (Model v2 records them).
-DRIVER_PREFIX: Final = "driver_"
+#: The drivers in words (any other ``driver_...`` column is named by its words).
+DRIVER_WORDS: Final = {
+    "driver_protection": "Russia's protection",
+    "driver_regime": "regime guarantee",
+    "driver_lockin": "lock-in",
+    "driver_threat": "Russia's threat",
+    "driver_outside_protection": "outside protection",
+    "driver_markets": "outside markets",
+    "driver_entrapment": "sanctions entrapment",
+    "driver_neutral": "drift toward hedging",
+    "driver_peers": "peers",
+    "driver_coercion": "Russia's coercion",
+}
 
 #: Columns a story never reports as a change (identifiers, and the alignment it reports first).
 _NOT_VALUES: Final = ("replicate", "scenario", "seed", "step", "date", "member", "alignment")
@@ -51,14 +62,10 @@ def typical_replicate(timeseries: pd.DataFrame, column: str = "cohesion") -> int
     return int(paths.sort_index().index[int(np.argmin(distance))])
 
 
-def driver_columns(timeseries: pd.DataFrame) -> list[str]:
-    """The time series's driver columns (``driver_...``), in table order."""
-    return [str(c) for c in timeseries.columns if str(c).startswith(DRIVER_PREFIX)]
-
-
 def driver_words(column: str) -> str:
-    """ "driver_outside_options" -> "outside options"."""
-    return column.removeprefix(DRIVER_PREFIX).replace("_", " ")
+    """A driver column in words: "driver_lockin" -> "lock-in", and a column it does not know
+    by its name, "driver_outside_options" -> "outside options"."""
+    return DRIVER_WORDS.get(column, column.removeprefix(DRIVER_PREFIX).replace("_", " "))
 
 
 def _value_columns(timeseries: pd.DataFrame) -> list[str]:

@@ -12,7 +12,9 @@ covers the seeds and the parameters both.
 
 The tables have the columns of a ``csto run`` results folder plus ``scenario`` first, so a
 comparison folder reads like several run folders stacked (:func:`read_comparison`), with
-``differences.csv`` beside them (:func:`differences`; :func:`write_comparison` writes it all).
+``differences.csv`` beside them (:func:`differences`) and ``drivers.csv``, which drivers of each
+member's alignment differ (:func:`sim.results.drivers.driver_differences`);
+:func:`write_comparison` writes it all.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pandas as pd
 
 from sim.model.draws import derive_seeds
 from sim.results import provenance
+from sim.results.drivers import DRIVERS_FILE, driver_differences
 from sim.results.folder import new_run_id, results_folder, write_folder
 from sim.results.outcomes import COMPARED, REGISTRY
 from sim.results.replicates import run_replicates
@@ -203,8 +206,10 @@ def write_comparison(
     outcome: str | None = None,
 ) -> pd.DataFrame:
     """Write a comparison's results folder atomically: ``timeseries.parquet``, ``events.csv``,
-    ``summary.csv``, ``differences.csv`` and, last, ``manifest.json`` (with ``outcome``, the
-    outcome the comparison is about, if one was chosen); return the differences."""
+    ``summary.csv``, ``differences.csv``, ``drivers.csv`` (the paired differences of what moved
+    each member's alignment, :func:`sim.results.drivers.driver_differences`) and, last,
+    ``manifest.json`` (with ``outcome``, the outcome the comparison is about, if one was
+    chosen); return the differences."""
     table = differences(
         comparison.summary, comparison.names, compared_outcomes(comparison.summary, outcome)
     )
@@ -243,6 +248,9 @@ def write_comparison(
         "events.csv": events_for_file(comparison.events),
         "summary.csv": comparison.summary,
         "differences.csv": table,
+        DRIVERS_FILE: driver_differences(
+            comparison.timeseries, comparison.summary, comparison.names
+        ),
     }
     write_folder(folder, files, force=force, manifest=manifest)
     return table

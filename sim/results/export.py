@@ -2,11 +2,11 @@
 
 :func:`folder_tables` reads a folder of any kind (:func:`sim.results.folder.read`) and names its
 tables — a run's or comparison's time series, events and summary (and a comparison's
-differences), a threshold's curve and evaluations, a sweep's design and runs (every shard in one
-table) — and the manifest as a two-column table of settings. :func:`export` writes them as CSV
-files (one per table, numbers to :data:`SIGNIFICANT` significant digits) or as one Excel
-workbook (one sheet per table), and the report's figures as SVG, into a new folder written
-atomically (:func:`sim.results.folder.write_folder`).
+differences and drivers), a threshold's curve and evaluations, a sweep's design and runs (every
+shard in one table) — and the manifest as a two-column table of settings. :func:`export`
+writes them as CSV files (one per table, numbers to :data:`SIGNIFICANT` significant digits) or
+as one Excel workbook (one sheet per table), and the report's figures as SVG, into a new folder
+written atomically (:func:`sim.results.folder.write_folder`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from sim.results.drivers import DRIVERS_FILE
 from sim.results.folder import FolderError, check_writable, read, write_folder
 
 #: The formats ``csto export`` writes.
@@ -62,6 +63,8 @@ def folder_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
         differences = path / "differences.csv"
         if data.kind == "compare" and differences.is_file():
             tables["differences"] = pd.read_csv(differences)
+        if data.kind == "compare" and (path / DRIVERS_FILE).is_file():
+            tables["drivers"] = pd.read_csv(path / DRIVERS_FILE)
     tables["manifest"] = manifest_table(data.manifest)
     return tables
 
