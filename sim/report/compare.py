@@ -293,9 +293,24 @@ def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
     replicates = int(data.summary.groupby("scenario")["replicate"].nunique().min())
     table = compare_tables(data, focus.name)
     derived = REGISTRY.derived(data.summary)
+    draws = int(data.manifest.get("draws", 1) or 1)
+    how = (
+        f"each run {replicates} times: {draws} parameter sets drawn from the posterior x "
+        f"{replicates // draws} seeds, the same in every scenario (run k of every scenario shares "
+        "its parameter set and its random draws)"
+        if draws > 1
+        else f"each run {replicates} times with the same seeds (common random numbers: "
+        "replicate r of every scenario faces the same random draws)"
+    )
+    interval_how = (
+        "a percentile bootstrap that resamples parameter sets and seeds apart (Owen's "
+        "pigeonhole bootstrap), covering the random draws and the uncertainty of the parameters"
+        if draws > 1
+        else "Student's t interval of the per-replicate differences, covering the random draws "
+        "of the replicates, not the uncertainty of the parameters"
+    )
     sentences = [
-        f"{len(names)} scenarios, each run {replicates} times with the same seeds (common random "
-        f"numbers: replicate r of every scenario faces the same random draws), compared with "
+        f"{len(names)} scenarios, {how}, compared with "
         f"{baseline} in {table['outcome'].nunique()} outcomes; intervals are paired 95% "
         f"intervals {covers_words(str(table['covers'].iloc[0]))}."
     ]
@@ -352,10 +367,14 @@ def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
         figure(
             "compare-forest",
             "Final outcomes: difference to the baseline",
-            figures.forest(table),
+            figures.forest(
+                table,
+                "Difference to the baseline, with its paired 95% interval "
+                + covers_words(str(table["covers"].iloc[0])),
+            ),
             "Each point is a scenario's mean paired difference to the baseline in an outcome, "
-            "with its 95% interval over the random draws (t interval of the per-replicate "
-            "differences); outcomes are grouped by scale. The grey band around zero spans the "
+            f"with its 95% interval ({interval_how}); outcomes are grouped by scale. "
+            "The grey band around zero spans the "
             "differences too small to matter: a point inside it is negligible even if its "
             "interval excludes zero. Hollow points are outcomes equal in every replicate.",
         )
@@ -405,7 +424,9 @@ def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
     return Report(
         kind="compare",
         title="Comparison: " + " vs ".join(names),
-        subtitle=f"{replicates} replicates per scenario under common random numbers; "
+        subtitle=f"{replicates} "
+        + (f"runs ({draws} parameter sets x seeds)" if draws > 1 else "replicates")
+        + " per scenario under common random numbers; "
         f"baseline {baseline}; about {outcome_words(focus.name)}; master seed "
         f"{data.manifest.get('master_seed', '?')}",
         sections=[
@@ -415,8 +436,9 @@ def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
                 "Side by side",
                 paragraphs=[
                     INTERVALS_TEXT,
-                    "Differences are paired: replicate r of each scenario uses the same seed, "
-                    "so chance affects both alike and cancels out of their difference. That is "
+                    "Differences are paired: replicate r of each scenario uses the same seed "
+                    "(and, drawing from the posterior, the same parameter set), so chance "
+                    "affects both alike and cancels out of their difference. That is "
                     "why the interval of a difference can be much narrower than the bands of "
                     "the scenarios themselves — narrow enough to exclude zero for differences "
                     "too small to matter, which this report calls negligible.",
@@ -432,9 +454,8 @@ def compare_report(data: RunFolder, outcome: str | None = None) -> Report:
                         "differences",
                         f"Differences to {baseline}",
                         rounded(difference_table(table)),
-                        "Paired 95% interval: Student's t interval of the per-replicate "
-                        "differences; it covers the random draws of the replicates, not the "
-                        "uncertainty of the parameters. Verdicts: no difference (equal in every "
+                        f"Paired 95% interval: {interval_how}. "
+                        "Verdicts: no difference (equal in every "
                         "replicate), negligible (below the size that matters: 0.01 on a 0–1 "
                         "scale), clear (at least that, interval excluding zero), unclear.",
                     ),

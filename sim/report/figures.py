@@ -18,6 +18,7 @@ palette, style and sizes are kept here as matplotlib settings (:data:`COLOURBLIN
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -609,8 +610,11 @@ def forest(table: pd.DataFrame, title: str = "") -> Figure:
                     linestyle="none",
                     label=str(item["scenario"]),
                 )
-                words = outcome_words(str(item["outcome"]))
-                labels.append(words if len(scenarios) == 1 else f"{words} · {item['scenario']}")
+                # the outcome named once (colour and marker tell the scenarios apart), without
+                # its parenthesis and wrapped, so long names leave the panel its width
+                words = re.sub(r" \(.*\)$", "", outcome_words(str(item["outcome"])))
+                first = position == 0 or data.at[position - 1, "outcome"] != item["outcome"]
+                labels.append(textwrap.fill(words, 42) if first else "")
             negligible = float(data["negligible"].max()) if "negligible" in data else 0.0
             if negligible > 0:
                 ax.axvspan(-negligible, negligible, color="0.85", zorder=0, linewidth=0)
@@ -627,7 +631,7 @@ def forest(table: pd.DataFrame, title: str = "") -> Figure:
             ax.set_yticks(range(len(data)), labels, fontsize="small")
             ax.set_ylim(len(data) - 0.5, -0.5)
             ax.set_xlabel(f"Difference to the baseline ({unit})")
-            ax.set_ylabel("Outcome" if len(scenarios) == 1 else "Outcome · scenario")
+            ax.set_ylabel("Outcome")
         handles: list[Any] = [
             Line2D(
                 [],
