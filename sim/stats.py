@@ -130,17 +130,28 @@ class Estimate:
         return f"{self.ci_low:.{digits}f}–{self.ci_high:.{digits}f}"
 
 
-def estimate(values: pd.Series | Sequence[float] | FloatArray) -> Estimate:
-    """Mean, 95% t interval of the mean and middle-95% range of some values."""
-    frame = pd.DataFrame({"value": np.asarray(values, dtype=np.float64)})
-    row = describe(frame, "value").iloc[0]
+def estimate(values: pd.Series | Sequence[float] | FloatArray, draws: int = 1) -> Estimate:
+    """Mean, 95% interval of the mean and middle-95% range of some values.
+
+    The interval is Student's t over independent replicates; with ``draws`` above 1 the values
+    are runs numbered draw by draw (``draws`` parameter sets from a posterior, each under the
+    same seeds), which are not independent, and the interval is :func:`crossed_interval`'s,
+    covering the seeds and the parameters.
+    """
+    array = np.asarray(values, dtype=np.float64)
+    row = describe(pd.DataFrame({"value": array}), "value").iloc[0]
+    low, high, covers = float(row["ci_low"]), float(row["ci_high"]), DRAWS
+    if draws > 1 and array.size % draws == 0:
+        low, high = crossed_interval(array.reshape(draws, -1))
+        covers = DRAWS_AND_PARAMETERS
     return Estimate(
         n=int(row["n"]),
         mean=float(row["mean"]),
-        ci_low=float(row["ci_low"]),
-        ci_high=float(row["ci_high"]),
+        ci_low=low,
+        ci_high=high,
         low=float(row["low"]),
         high=float(row["high"]),
+        covers=covers,
     )
 
 

@@ -29,13 +29,20 @@ from sim.report.document import (
     provenance,
     scenario_name,
 )
-from sim.report.prose import INTERVALS_TEXT, TIMELINE_KINDS, change, month_text, month_words
+from sim.report.prose import (
+    INTERVALS_TEXT,
+    TIMELINE_KINDS,
+    change,
+    covers_words,
+    month_text,
+    month_words,
+)
 from sim.results.drivers import driver_columns
 from sim.results.outcomes import REGISTRY, SUMMARY
 from sim.results.replicates import FREEZE
 from sim.results.run import RunFolder, event_month
 from sim.scenario import schema
-from sim.stats import DRAWS, Estimate, describe, estimate
+from sim.stats import DRAWS, DRAWS_AND_PARAMETERS, Estimate, describe, estimate
 
 # --- the data behind the figures -------------------------------------------------------------
 
@@ -303,7 +310,7 @@ def run_facts(
         column: float(summary[column].mean()) for column in COUNT_COLUMNS if column in summary
     }
     alignment = {
-        name: estimate(summary[f"final_alignment_{name}"])
+        name: estimate(summary[f"final_alignment_{name}"], draws)
         for name in schema.MEMBERS
         if f"final_alignment_{name}" in summary
     }
@@ -312,9 +319,9 @@ def run_facts(
         replicates=len(summary),
         start=start,
         steps=steps,
-        initial_cohesion=estimate(summary["initial_cohesion"]),
-        final_cohesion=estimate(summary["final_cohesion"]),
-        min_cohesion=estimate(summary["min_cohesion"]),
+        initial_cohesion=estimate(summary["initial_cohesion"], draws),
+        final_cohesion=estimate(summary["final_cohesion"], draws),
+        min_cohesion=estimate(summary["min_cohesion"], draws),
         capacity_start=float(capacity.iloc[0]),
         capacity_end=float(capacity.iloc[-1]),
         freezes=freeze_facts(summary),
@@ -375,7 +382,8 @@ def run_sentences(facts: RunFacts) -> list[str]:
     counts = facts.mean_counts
     if "appeals_answered" in counts and "appeals_ignored" in counts:
         sentences.append(
-            f"Per replicate, Russia answered {counts['appeals_answered']:.1f} appeals for help "
+            f"Per {'run' if facts.draws > 1 else 'replicate'}, Russia answered "
+            f"{counts['appeals_answered']:.1f} appeals for help "
             f"on average and ignored {counts['appeals_ignored']:.1f}."
         )
     if "drills_held" in counts and "drills_cancelled" in counts:
@@ -443,9 +451,14 @@ def run_report(data: RunFolder, replicate: int | None = None) -> Report:
     sentences = run_sentences(facts)
     if facts.detailed and facts.detailed < facts.replicates:
         sentences.append(
-            f"The figures over time and the event timeline show the first {facts.detailed:,} "
-            f"runs (the folder keeps their time series and events); every number above is "
-            f"over all {facts.replicates:,}."
+            f"The figures over time and the event timeline show {facts.detailed:,} runs "
+            + (
+                "(the first seeds of the parameter sets, spread over the posterior: the folder "
+                "keeps their time series and events)"
+                if facts.draws > 1
+                else "(the first ones: the folder keeps their time series and events)"
+            )
+            + f"; every number above is over all {facts.replicates:,}."
         )
     title = f"{name}: {facts.runs_text}"
     exit_threshold = manifest_value(manifest, "mechanisms.exit_threshold")
@@ -530,8 +543,10 @@ def run_report(data: RunFolder, replicate: int | None = None) -> Report:
             TableItem(
                 "outcomes",
                 "Outcomes over replicates",
-                _outcome_table(data.summary),
-                "Mean with its 95% interval, and the middle 95% of replicates.",
+                _outcome_table(data.summary, facts.draws),
+                "Mean with its 95% interval "
+                + covers_words(DRAWS_AND_PARAMETERS if facts.draws > 1 else DRAWS)
+                + ", and the middle 95% of replicates.",
             ),
             TableItem(
                 "freezes",
@@ -691,7 +706,7 @@ def _cohesion_reading(facts: RunFacts) -> str:
     )
 
 
-def _outcome_table(summary: pd.DataFrame) -> pd.DataFrame:
+def _outcome_table(summary: pd.DataFrame, draws: int = 1) -> pd.DataFrame:
     rows = []
     columns = [
         ("initial_cohesion", "cohesion at the start"),
@@ -706,7 +721,7 @@ def _outcome_table(summary: pd.DataFrame) -> pd.DataFrame:
     for column, label in columns:
         if column not in summary:
             continue
-        est = estimate(summary[column])
+        est = estimate(summary[column], draws)
         rows.append(
             {
                 "outcome": label,
