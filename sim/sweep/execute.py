@@ -581,7 +581,7 @@ def _run_claimed(
         particles = None if posterior is None else posterior.choose(spec.replicates, spec.seed)
         if posterior is None or particles is None:
             matrix = design_module.points(spec)
-        else:
+        else:  # check the design with every parameter set a point will meet
             distinct, first = np.unique(particles, return_index=True)
             order = np.argsort(first)
             sets = posterior.at(distinct[order], spec.paths)
