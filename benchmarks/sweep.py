@@ -18,6 +18,12 @@ interpreter's start-up nor imports):
    proportional set size (PSS: each shared page split between the processes sharing it, so
    forked workers are not counted twice) summed over the coordinator and every process it
    started, sampled every 50 ms; the coordinator's own peak resident set size beside it.
+4. Runs/s of the 200,000-run sweep of 2. with 1 worker, drawing the values it does not vary
+   from the baseline's calibrated posterior (a sweep's default), beside 2.'s figure.
+
+Parts 1 to 3 run the scenario's own values (``posterior=False``, ``--no-posterior``), as
+``mesa.batch_run`` does: the comparison is like with like, and their figures are those of the
+sweeps measured before sweeps could draw from a posterior.
 
 Not a test: it prints its figures (and ``--json FILE`` saves them); docs/performance.md records
 a run. The machine may be shared: the load average before each measurement is shown.
@@ -93,9 +99,15 @@ def part_mesa(processes: int, replicates: int) -> dict[str, Any]:
 
 
 def part_engine(
-    params: list[str], design: str, samples: int | None, replicates: int, workers: int | None
+    params: list[str],
+    design: str,
+    samples: int | None,
+    replicates: int,
+    workers: int | None,
+    posterior: bool = False,
 ) -> dict[str, Any]:
-    """``run_sweep`` into a temporary folder; the Mesa comparison reads its rows back."""
+    """``run_sweep`` into a temporary folder; the Mesa comparison reads its rows back.
+    ``posterior``: draw the values not swept from the baseline's posterior."""
     from sim.sweep import from_options, read_runs, run_sweep
 
     spec = from_options(
@@ -106,6 +118,7 @@ def part_engine(
         replicates=replicates,
         seed=MASTER_SEED,
         steps=STEPS,
+        posterior=posterior,
     )
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -178,6 +191,7 @@ def peak_memory(samples: int, replicates: int, workers: int) -> dict[str, Any]:
             command += ["--param", param]
         command += ["--design", "lhs", "--samples", str(samples), "--replicates", str(replicates)]
         command += ["--seed", str(MASTER_SEED), "--workers", str(workers), "--quiet"]
+        command += ["--no-posterior"]
         command += ["--out", str(Path(folder) / "sweep")]
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -239,7 +253,7 @@ def main() -> None:
         if kind == "mesa":
             result = part_mesa(int(rest[0]), int(rest[1]))
         else:
-            design, samples, replicates, workers = rest
+            design, samples, replicates, workers, values = rest
             params = list(GRID if design == "grid" else LHS)
             result = part_engine(
                 params,
@@ -247,6 +261,7 @@ def main() -> None:
                 None if samples == "-" else int(samples),
                 int(replicates),
                 None if workers == "-" else int(workers),
+                posterior=values == "posterior",
             )
         print(json.dumps(result))
         return
@@ -263,11 +278,13 @@ def main() -> None:
     print("mesa.batch_run, 2 processes ...", flush=True)
     mesa2 = run_part("mesa", "2", str(20 // min(scale, 5)))
     print("batch engine, same grid, default workers ...", flush=True)
-    engine = run_part("engine", "grid", "-", str(1000 // scale), "-")
+    engine = run_part("engine", "grid", "-", str(1000 // scale), "-", "own")
     matched, largest = compare(mesa1, engine)
     print("batch engine, 1 worker vs 2 workers ...", flush=True)
-    one = run_part("engine", "lhs", str(20_000 // scale), "10", "1")
-    two = run_part("engine", "lhs", str(20_000 // scale), "10", "2")
+    one = run_part("engine", "lhs", str(20_000 // scale), "10", "1", "own")
+    two = run_part("engine", "lhs", str(20_000 // scale), "10", "2", "own")
+    print("batch engine, 1 worker, drawing from the posterior ...", flush=True)
+    drawn = run_part("engine", "lhs", str(20_000 // scale), "10", "1", "posterior")
     print("peak memory ...", flush=True)
     small = peak_memory(1_000 // scale, 10, 2)
     large = peak_memory(100_000 // scale, 10, 2)
@@ -282,6 +299,7 @@ def main() -> None:
         ("batch engine sweep (csto sweep), default", engine, engine["backend"], None),
         ("batch engine sweep, --workers 1", one, one["backend"], None),
         ("batch engine sweep, --workers 2", two, two["backend"], None),
+        ("batch engine sweep, --workers 1, posterior draws", drawn, drawn["backend"], None),
     ]
     print()
     print("| measurement | runs | seconds | runs/s | x mesa.batch_run (best) | ran on | load |")
@@ -296,6 +314,7 @@ def main() -> None:
     print(f"seeds (largest difference in any outcome: {largest:.1e}).")
     print(f"Speed-up over mesa.batch_run's best: {rate(engine) / mesa_best:,.0f}x (target 100x)")
     print(f"2 workers / 1 worker: {rate(two) / rate(one):.2f}x (target 1.7x)")
+    print(f"Drawing from the posterior / own values, 1 worker: {rate(drawn) / rate(one):.2f}x")
     print()
     print("| peak memory, csto sweep --workers 2 | runs | seconds | peak PSS, all processes | "
           "peak RSS, coordinator | processes | load |")  # fmt: skip
@@ -314,6 +333,8 @@ def main() -> None:
         engine=engine | {"rows": None},
         workers_1=one,
         workers_2=two,
+        workers_1_posterior=drawn,
+        posterior_cost=rate(drawn) / rate(one),
         memory_small=small,
         memory_large=large,
         speedup=rate(engine) / mesa_best,

@@ -198,7 +198,8 @@ def test_report_over_a_100000_run_sweep(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def real_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Small sweeps made with ``csto sweep`` (Engineer B's engine)."""
+    """Small sweeps made with ``csto sweep`` (Engineer B's engine): the grid with the scenario's
+    own values (``--no-posterior``), the Sobol design drawing the rest from the posterior."""
     pytest.importorskip("sim.sweep")
     root = tmp_path_factory.mktemp("real")
     made = {}
@@ -211,6 +212,8 @@ def real_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             arguments += ["--param", param]
         if samples:
             arguments += ["--samples", str(samples)]
+        if design == "grid":
+            arguments.append("--no-posterior")
         arguments += ["--out", str(root / design), "--chunk-size", "20", "--workers", "1", "-q"]
         code, _, err = invoke(*arguments)
         assert code == 0, err
@@ -234,6 +237,12 @@ def test_report_on_a_real_grid_sweep(real_sweeps: dict[str, Path]) -> None:
     made = report.build(folder)
     assert f"= {manifest['runs']} runs; {manifest['runs']} succeeded, 0 failed." in made.summary[0]
     assert any(s.startswith("Critical capacity") for s in made.summary)
+    assert manifest["posterior"] is None and manifest["covers"] == "draws"
+    assert any(
+        "the scenario's own: replicates differ only in their seeds" in s
+        and "intervals are over the random draws (seeds) of the replicates" in s
+        for s in made.summary
+    )
     provenance = dict(made.provenance)
     assert provenance["Command"].startswith("csto sweep baseline-2022")
     assert str(manifest["master_seed"]) == provenance["Master seed"]
@@ -244,6 +253,14 @@ def test_report_on_a_real_grid_sweep(real_sweeps: dict[str, Path]) -> None:
 def test_report_on_a_real_sobol_sweep(real_sweeps: dict[str, Path]) -> None:
     made = report.build(real_sweeps["sobol"])
     assert "sensitivity-final_cohesion" in [figure.key for figure in made.figures]
+    manifest = json.loads((real_sweeps["sobol"] / "manifest.json").read_text())
+    assert manifest["posterior"]["scenario"] == "baseline-2022"
+    assert manifest["covers"] == "draws and parameters"
+    assert any(
+        "drawn from the calibrated posterior of baseline-2022" in s
+        and "over the random draws and the uncertainty of the parameters" in s
+        for s in made.summary
+    )
 
 
 @pytest.mark.slow

@@ -74,14 +74,20 @@ def test_fixed_values_get_the_scenarios_cross_field_checks(
 
 def test_every_design_point_is_checked_before_any_run(tmp_path: Path) -> None:
     # the baseline's floor is 0.1: a ceiling of 0 breaks floor <= ceiling at the first point
-    arguments: list[str | Path] = ["baseline-2022", "--param", "russia.capacity.ceiling=0:1:3"]
+    # (with the floor drawn from the posterior: tests/test_sweep_posterior.py)
+    arguments: list[str | Path] = [
+        "baseline-2022",
+        "--param",
+        "russia.capacity.ceiling=0:1:3",
+        "--no-posterior",
+    ]
     message = assert_sweep_refused(
         arguments,
         tmp_path / "out",
         "russia.capacity.ceiling",
         "design point 0",
         "russia.capacity.ceiling = 0",
-        "russia.capacity.floor = 0.1",
+        "russia.capacity.floor = 0.1: expected",
         "expected floor <= ceiling",
     )
     assert message.startswith("csto: error: command line: russia.capacity.ceiling: ")

@@ -1,9 +1,11 @@
 """Running sweeps: the same rows whatever the backend, failures recorded, the folder format.
 
-A sweep's rows must equal the batch engine's outcomes for the same seeds and values (and so the
-Mesa model's: tests/test_batch_equivalence.py), be byte-identical whether the chunks ran in this
-process, in two local worker processes or on a real Dask cluster, keep going past runs that
-fail, and be readable by the documented readers.
+A sweep's rows must equal the batch engine's outcomes for the same seeds and values — the swept
+ones, and by default the posterior's parameter set of each replicate for the others — (and so
+the Mesa model's: tests/test_batch_equivalence.py), be byte-identical whether the chunks ran in
+this process, in two local worker processes or on a real Dask cluster, keep going past runs
+that fail, and be readable by the documented readers. tests/test_sweep_posterior.py checks the
+posterior's part of it (and the sweep without it) further.
 """
 
 from __future__ import annotations
@@ -45,14 +47,23 @@ CAPACITY = "russia.capacity.initial"
 LOSS = "mechanisms.trust_loss_ignored"
 
 
-def small_grid(replicates: int = 5, steps: int = 12) -> SweepSpec:
+def small_grid(replicates: int = 5, steps: int = 12, posterior: bool = True) -> SweepSpec:
     return from_options(
         "baseline-2022",
         [f"{CAPACITY}=0.2:0.8:4", f"{LOSS}=0.3:0.8:3"],
         replicates=replicates,
         seed=42,
         steps=steps,
+        posterior=posterior,
     )
+
+
+def drawn_sets(spec: SweepSpec) -> dict[str, Any]:
+    """The posterior's parameter set of each replicate, as ``csto run`` draws them (the master
+    seed, ``replicates`` sets), without the swept values."""
+    assert spec.draws_from is not None
+    sets = spec.draws_from.draw(spec.replicates, spec.seed)
+    return {path: values for path, values in sets.items() if path not in spec.paths}
 
 
 def shard_bytes(folder: Path, kind: str = "runs") -> list[bytes]:
@@ -78,17 +89,22 @@ def test_rows_equal_the_batch_engine_for_the_same_seeds_and_values(reference: Pa
     seeds = np.asarray(derive_seeds(42, 5), dtype=np.uint64)
     point = np.repeat(np.arange(len(design)), 5)
     replicate = np.tile(np.arange(5), len(design))
+    sets = drawn_sets(spec)
+    assert CAPACITY not in sets and LOSS not in sets and "variants.threat_response" in sets
+    overrides = {path: values[replicate] for path, values in sets.items()}
     direct = outcome_table(
         batch.simulate(
             spec.scenario,
             seeds[replicate],
-            {CAPACITY: design[point, 0], LOSS: design[point, 1]},
+            {**overrides, CAPACITY: design[point, 0], LOSS: design[point, 1]},
             steps=12,
         )
     )
     assert runs["point"].tolist() == point.tolist()
     assert runs["replicate"].tolist() == replicate.tolist()
     assert runs["seed"].to_numpy(np.uint64).tolist() == seeds[replicate].tolist()
+    particles = spec.draws_from.choose(5, 42)  # type: ignore[union-attr]
+    assert runs["particle"].tolist() == particles[replicate].tolist()
     np.testing.assert_array_equal(runs[CAPACITY].to_numpy(), design[point, 0])
     assert (runs["status"] == "ok").all() and (runs["error"] == "").all()
     for column in OUTCOME_COLUMNS:
@@ -105,6 +121,10 @@ def test_common_random_numbers_replicate_r_has_one_seed_at_every_point(reference
     manifest = read_manifest(reference)
     assert manifest["replicate_seeds"] == [int(s) for s in derive_seeds(42, 5)]
     assert [int(s[0]) for s in seeds] == manifest["replicate_seeds"]
+    # and the same parameter set (posterior particle) at every point
+    particles = runs.groupby("replicate")["particle"].unique()
+    assert all(len(values) == 1 for values in particles)
+    assert [int(p[0]) for p in particles] == manifest["posterior"]["replicate_particles"]
 
 
 # --- backends -------------------------------------------------------------------------------
@@ -243,6 +263,8 @@ def test_folder_format(reference: Path) -> None:
         "replicates",
         "master_seed",
         "replicate_seeds",
+        "posterior",
+        "covers",
         "points",
         "runs",
         "chunks",
@@ -279,6 +301,7 @@ def test_folder_format(reference: Path) -> None:
         "point",
         "replicate",
         "seed",
+        "particle",
         CAPACITY,
         LOSS,
         "status",
@@ -300,7 +323,11 @@ def test_timeseries_rows_are_the_batch_engines(reference: Path) -> None:
         batch.simulate(
             spec.scenario,
             seeds,
-            {CAPACITY: np.full(5, design[5, 0]), LOSS: np.full(5, design[5, 1])},
+            {
+                **drawn_sets(spec),
+                CAPACITY: np.full(5, design[5, 0]),
+                LOSS: np.full(5, design[5, 1]),
+            },
             12,
             timeseries=True,
         )

@@ -142,6 +142,20 @@ def test_interrupted_and_killed_sweep_resumes_to_the_uninterrupted_result(tmp_pa
     pd.testing.assert_frame_equal(runs, read_runs(reference))
     assert not list(out.rglob(".*tmp-*")), "temporary files left behind"
 
+    # The sweep drew from the posterior (the default): every session drew the same sets, and
+    # the same command with --no-posterior is refused rather than mixed into the folder.
+    assert (
+        manifest["posterior"]["replicate_particles"]
+        == read_runs(out).groupby("replicate")["particle"].first().tolist()
+    )
+    before = (out / "manifest.json").read_text()
+    mixed = CliRunner().invoke(
+        app, ["sweep", str(sweep), "--out", str(out), "--quiet", "--no-posterior"]
+    )
+    assert mixed.exit_code == 2 and len(mixed.stderr.strip().splitlines()) == 1
+    assert "drew from the posterior of baseline-2022" in mixed.stderr
+    assert (out / "manifest.json").read_text() == before
+
     # A changed sweep file pointed at the old folder is refused, and nothing is touched.
     sweep.write_text(SWEEP.replace("replicates = 80", "replicates = 81"), encoding="utf-8")
     before = (out / "manifest.json").read_text()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -104,14 +104,26 @@ class Posterior:
         """``count`` parameter sets drawn by weight (with replacement), as overrides for
         :func:`sim.engine.simulate`: values by path and variants by name. The draw is fixed by
         ``seed``."""
+        return self.at(self.choose(count, seed))
+
+    def choose(self, count: int, seed: int) -> npt.NDArray[np.int64]:
+        """The particles (rows of ``particles.parquet``) :meth:`draw` takes: ``count`` drawn by
+        weight, with replacement, fixed by ``seed``."""
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5053]))
-        chosen = rng.choice(self.size, size=count, p=self.weights)
+        return np.asarray(rng.choice(self.size, size=count, p=self.weights), dtype=np.int64)
+
+    def at(
+        self, particles: npt.NDArray[np.int64], without: Collection[str] = ()
+    ) -> dict[str, npt.NDArray[Any]]:
+        """The values of some particles, as :meth:`draw` gives them (neither the kept paths
+        nor those in ``without``)."""
+        skipped = {*self.kept, *without}
         drawn: dict[str, npt.NDArray[Any]] = {
-            path: values[chosen] for path, values in self.values.items() if path not in self.kept
+            path: values[particles] for path, values in self.values.items() if path not in skipped
         }
         for path, choices in self.variants.items():
-            if path not in self.kept:
-                drawn[path] = choices[chosen]
+            if path not in skipped:
+                drawn[path] = choices[particles]
         return drawn
 
     def record(self) -> dict[str, Any]:

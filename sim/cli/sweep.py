@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import ProgressColumn
 
+    from sim.calibrate.posterior import Posterior
     from sim.sweep.cluster import ClusterSettings
     from sim.sweep.execute import SweepSummary
 
@@ -113,6 +114,16 @@ def sweep_command(
             "--steps",
             "-t",
             help="Months to simulate (default: the scenario's horizon).",
+            show_default=False,
+        ),
+    ] = None,
+    posterior: Annotated[
+        bool | None,
+        typer.Option(
+            "--posterior/--no-posterior",
+            help="Draw the values the sweep does not vary from the scenario's calibrated "
+            "posterior, one parameter set per replicate (default: the file's choice, else yes "
+            "where the scenario has one); --no-posterior runs the scenario's own values.",
             show_default=False,
         ),
     ] = None,
@@ -240,7 +251,9 @@ def sweep_command(
             replicates=replicates,
             seed=seed,
             steps=steps,
+            posterior=posterior,
         )
+        drawn_from = spec.draws_from  # a stale or corrupt posterior: one line, nothing written
         settings = cluster_settings(
             cluster,
             cluster_config,
@@ -257,7 +270,17 @@ def sweep_command(
         warn_about_workers(workers)
     folder = out if out is not None else DEFAULT_ROOT / spec.name
     command = reproduce_command(
-        sweep, param or [], design, samples, replicates, seed, steps, out, timeseries, chunk_size
+        sweep,
+        param or [],
+        design,
+        samples,
+        replicates,
+        seed,
+        steps,
+        out,
+        timeseries,
+        chunk_size,
+        posterior,
     )
     console = Console(stderr=True)
     if not quiet:
@@ -265,6 +288,7 @@ def sweep_command(
             f"[bold]{spec.name}[/]: {spec.points():,} design points x {spec.replicates} "
             f"replicates = {spec.runs():,} runs ({spec.design.method}), results in {folder}"
         )
+        console.print(parameters_line(spec.replicates, drawn_from), highlight=False)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = _run_with_progress(
@@ -359,9 +383,11 @@ def resolve(
     replicates: int | None,
     seed: int | None,
     steps: int | None,
+    posterior: bool | None = None,
 ) -> SweepSpec:
     """The sweep the command line describes: a sweep file with options applied, or a scenario
-    with ``--param`` options."""
+    with ``--param`` options (``posterior``: ``--posterior``/``--no-posterior``, None if not
+    given)."""
     if is_sweep_file(sweep):
         return with_options(
             load_sweep(sweep),
@@ -371,6 +397,7 @@ def resolve(
             replicates=replicates,
             seed=seed,
             steps=steps,
+            posterior=posterior,
         )
     if not params and not _exists(sweep):
         from sim.scenario import available
@@ -390,6 +417,17 @@ def resolve(
         replicates=replicates,
         seed=seed,
         steps=steps,
+        posterior=posterior is not False,
+    )
+
+
+def parameters_line(replicates: int, posterior: Posterior | None) -> str:
+    """What the runs' values not swept are: drawn from a posterior, or the scenario's own."""
+    if posterior is None:
+        return "Values not swept: the scenario's own (replicates differ in their seeds only)"
+    return (
+        f"Values not swept: drawn from the calibrated posterior of {posterior.scenario}, "
+        f"replicate r with parameter set r of {replicates:,} at every point"
     )
 
 
@@ -411,6 +449,7 @@ def reproduce_command(
     out: Path | None,
     timeseries: bool,
     chunk_size: int | None,
+    posterior: bool | None = None,
 ) -> str:
     """The ``csto sweep`` command line as given (options in a fixed order)."""
     words = ["csto", "sweep", sweep]
@@ -429,6 +468,8 @@ def reproduce_command(
             words += [flag, str(value)]
     if timeseries:
         words.append("--timeseries")
+    if posterior is not None:
+        words.append("--posterior" if posterior else "--no-posterior")
     return shlex.join(words)
 
 
@@ -519,6 +560,13 @@ def print_summary(spec: SweepSpec, summary: SweepSummary, console: Console) -> N
     ok = summary.present - summary.failed
     runs.add_row("design", f"{spec.design.method}, {spec.points():,} points")
     runs.add_row("runs", f"{summary.runs:,} ({spec.replicates} replicates, seed {spec.seed})")
+    drawn = summary.manifest.get("posterior")
+    runs.add_row(
+        "values not swept",
+        "the scenario's own"
+        if not isinstance(drawn, dict)
+        else f"drawn from the posterior of {drawn.get('scenario')}, one set per replicate",
+    )
     runs.add_row("succeeded", f"{ok:,}")
     runs.add_row("failed", f"{summary.failed:,}")
     if summary.present < summary.runs:

@@ -29,12 +29,12 @@ from sim.report.document import (
     rounded,
     scenario_name,
 )
-from sim.report.prose import INTERVALS_TEXT, mean_words, outcome_label
+from sim.report.prose import INTERVALS_TEXT, covers_words, mean_words, outcome_label
 from sim.results.outcomes import REGISTRY, SWEEP_REPORT, Outcome, member_families
 from sim.results.sweep import SweepFolder, sweep_definition, sweep_setting
 from sim.results.threshold import last_crossing
 from sim.scenario import schema
-from sim.stats import LEVEL, describe, wilson
+from sim.stats import DRAWS, DRAWS_AND_PARAMETERS, LEVEL, describe, wilson
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -573,6 +573,34 @@ def fixes_capacity_shape(manifest: Mapping[str, Any]) -> bool:
     return bool(isinstance(fixed, dict) and fixed.get("russia.capacity.shape") == "constant")
 
 
+def sweep_covers(manifest: Mapping[str, Any]) -> str:
+    """What the spread over a sweep's replicates covers (:data:`sim.stats.COVERS`), as its
+    manifest says: the random draws, and the parameters too when every replicate drew its
+    values not swept from a posterior."""
+    covers = manifest.get("covers")
+    if isinstance(covers, str) and covers:
+        return covers
+    return DRAWS_AND_PARAMETERS if isinstance(manifest.get("posterior"), dict) else DRAWS
+
+
+def replicates_sentence(manifest: Mapping[str, Any]) -> str:
+    """What a replicate is in this sweep, and so what its intervals cover."""
+    drawn = manifest.get("posterior")
+    words = covers_words(sweep_covers(manifest))
+    if isinstance(drawn, dict):
+        return (
+            "Every value the sweep does not vary (and the scenario does not set itself) is "
+            f"drawn from the calibrated posterior of {drawn.get('scenario')}: replicate r runs "
+            "under seed r and parameter set r at every design point, so responses average over "
+            f"the posterior and their intervals are {words}."
+        )
+    return (
+        "Every value the sweep does not vary is the scenario's own: replicates differ only in "
+        f"their seeds (the same at every design point), so intervals are {words}; they leave "
+        "out what is not known about the parameters."
+    )
+
+
 # --- the report ----------------------------------------------------------------------------
 
 
@@ -625,8 +653,10 @@ def sweep_report(data: SweepFolder, outcome: str | None = None) -> Report:
         f"Sweep of {name}: {len(parameters)} parameter(s) varied by a {design} design, "
         f"{len(data.design)} design points × {replicates} replicates = {data.expected} runs; "
         f"{len(ok)} succeeded, {failed} failed"
-        + (f", {data.missing} missing." if data.missing else ".")
+        + (f", {data.missing} missing." if data.missing else "."),
+        replicates_sentence(manifest),
     ]
+    covers = covers_words(sweep_covers(manifest))
     curves = {
         column: {
             parameter: response(ok, parameter, column, *bounds[parameter])
@@ -640,7 +670,7 @@ def sweep_report(data: SweepFolder, outcome: str | None = None) -> Report:
         crossing = sweep_crossing(
             curves[CRITICAL_OUTCOME][capacity], capacity, CRITICAL_OUTCOME, CRITICAL_LEVEL
         )
-        sentences.append(_crossing_sentence(crossing, fixes_capacity_shape(manifest)))
+        sentences.append(_crossing_sentence(crossing, fixes_capacity_shape(manifest), covers))
     for parameter in parameters:
         curve = curves[lead][parameter] if lead in curves else None
         if curve is not None and len(curve) > 1:
@@ -668,7 +698,7 @@ def sweep_report(data: SweepFolder, outcome: str | None = None) -> Report:
                 "One panel per swept parameter: the mean outcome over all successful runs at "
                 "each level of the parameter (or in each of its bins, for sampled designs), "
                 "averaged over the other parameters, with the 95% interval of the mean over "
-                "the runs (shaded) and the middle 95% of runs (dashed)."
+                f"the runs, {covers} (shaded), and the middle 95% of runs (dashed)."
                 + (" It never happened in any run." if never else "")
                 + (
                     " The vertical line marks where mean final cohesion crosses "
@@ -779,8 +809,16 @@ def sweep_report(data: SweepFolder, outcome: str | None = None) -> Report:
             "Responses",
             paragraphs=[
                 "A sweep runs the scenario at many combinations of parameter values (design "
-                "points), each several times with its own seeds (replicates). "
+                "points), each several times with its own seeds (replicates)"
+                + (
+                    " and, for the values it does not vary, its own parameter set drawn from "
+                    "the calibrated posterior (replicate r has the same seed and set at every "
+                    "point). "
+                    if isinstance(manifest.get("posterior"), dict)
+                    else ". "
+                )
                 + INTERVALS_TEXT.split(". ", 2)[-1]
+                + f" Here every interval is {covers}."
             ],
             figures=figure_items,
         ),
@@ -987,7 +1025,9 @@ def _bounds(
     return bounds
 
 
-def _crossing_sentence(crossing: SweepCrossing, constant: bool = False) -> str:
+def _crossing_sentence(
+    crossing: SweepCrossing, constant: bool = False, covers: str = covers_words(DRAWS)
+) -> str:
     label = mean_words(crossing.outcome)
     if crossing.critical is None:
         return (
@@ -995,7 +1035,7 @@ def _crossing_sentence(crossing: SweepCrossing, constant: bool = False) -> str:
             f"{crossing.parameter}: no critical capacity in range."
         )
     interval = (
-        f" (where its 95% band crosses: {crossing.interval()})"
+        f" (where its 95% band, {covers}, crosses: {crossing.interval()})"
         if np.isfinite(crossing.ci_low)
         else ""
     )
@@ -1025,6 +1065,13 @@ def _sensitivity_section(
         "Which parameters matter: sensitivity indices",
         paragraphs=[SENSITIVITY_TEXT[design]],
     )
+    if isinstance(data.manifest.get("posterior"), dict):
+        section.paragraphs.append(
+            "The indices are those of the swept parameters over their swept ranges; the values "
+            "not swept are drawn from the posterior, the same sets at every design point, so "
+            "each point's mean averages over them (`csto sensitivity` gives indices over every "
+            "calibrated value)."
+        )
     problem = sweep_setting(data.manifest, "problem")
     settings = sweep_setting(data.manifest, "settings", {}) or {}
     seed = int(sweep_setting(data.manifest, "master_seed", 0) or 0)

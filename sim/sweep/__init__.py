@@ -2,10 +2,13 @@
 
 A sweep is a base scenario, parameters to vary (any numeric scenario value by dotted path), a
 design (full grid, Latin hypercube, Sobol or Morris), replicates and the outcomes to keep
-(:mod:`sim.sweep.spec`). It runs on the vectorised batch engine (:mod:`sim.engine`) in chunks
-(:mod:`sim.sweep.worker`), locally or on a Dask cluster (:mod:`sim.sweep.execute`), and
-streams to a results folder of Parquet shards that an interrupted sweep resumes from
-(:mod:`sim.sweep.store`). docs/sweeps.md describes the file format, the CLI and the folder.
+(:mod:`sim.sweep.spec`). Replicate ``r`` has the same seed at every design point and, where the
+scenario has a calibrated posterior, the same parameter set drawn from it for the values not
+swept (unless the sweep says ``posterior = false``). It runs on the vectorised batch engine
+(:mod:`sim.engine`) in chunks (:mod:`sim.sweep.worker`), locally or on a Dask cluster
+(:mod:`sim.sweep.execute`), and streams to a results folder of Parquet shards that an
+interrupted sweep resumes from (:mod:`sim.sweep.store`). docs/sweeps.md describes the file
+format, the CLI and the folder.
 
 >>> from sim.sweep import from_options, read_design
 >>> spec = from_options("baseline-2022", ["russia.capacity.initial=0.3:0.7:3"], replicates=2)

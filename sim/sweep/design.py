@@ -16,6 +16,8 @@ Whole-number values (``levels``, months) are rounded to the nearest whole number
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import numpy.typing as npt
 
@@ -24,9 +26,15 @@ from sim.sweep.spec import SweepSpec, check_points
 FloatArray = npt.NDArray[np.float64]
 
 
-def points(spec: SweepSpec) -> FloatArray:
+def points(
+    spec: SweepSpec,
+    sets: Mapping[str, npt.ArrayLike] | None = None,
+    replicates: npt.ArrayLike | None = None,
+) -> FloatArray:
     """The design matrix: shape ``(spec.points(), len(spec.parameters))``; every point is
-    checked against the scenario's cross-field rules (:func:`sim.sweep.spec.check_points`)."""
+    checked against the scenario's cross-field rules (:func:`sim.sweep.spec.check_points`),
+    with each of the parameter sets ``sets`` drawn from a posterior if given (``replicates``:
+    the first replicate that runs each set, for the message)."""
     match spec.design.method:
         case "grid":
             matrix = _grid(spec)
@@ -45,7 +53,7 @@ def points(spec: SweepSpec) -> FloatArray:
     expected = (spec.points(), len(spec.parameters))
     if matrix.shape != expected:  # pragma: no cover - a SALib change would show here
         raise RuntimeError(f"{spec.design.method} design has shape {matrix.shape}, not {expected}")
-    check_points(spec, matrix)
+    check_points(spec, matrix, sets, replicates)
     return matrix
 
 

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from sim.model.draws import derive_seeds
 from sim.results import provenance
+from sim.stats import DRAWS, DRAWS_AND_PARAMETERS
 from sim.sweep import claim, store
 from sim.sweep import design as design_module
 from sim.sweep.spec import SweepError, SweepSpec, definition_digest
@@ -573,12 +574,24 @@ def _run_claimed(
         if todo and backend is None:  # first, so that worker processes start while we prepare
             work = (total_runs - runs_done) * spec.horizon
             backend = make_backend(workers, scheduler, len(todo), work, cluster, folder)
-        matrix = design_module.points(spec)
         seeds = np.asarray(derive_seeds(spec.seed, spec.replicates), dtype=np.uint64)
+        posterior = spec.draws_from
+        # replicate r runs under particle r of the posterior at every design point (drawn once,
+        # with the master seed, as csto run draws its parameter sets)
+        particles = None if posterior is None else posterior.choose(spec.replicates, spec.seed)
+        if posterior is None or particles is None:
+            matrix = design_module.points(spec)
+        else:  # check the design with every parameter set a point will meet
+            distinct, first = np.unique(particles, return_index=True)
+            order = np.argsort(first)
+            sets = posterior.at(distinct[order], spec.paths)
+            matrix = design_module.points(spec, sets, first[order])
         if old:
             manifest = old
         else:
-            manifest = _new_manifest(spec, definition, digest, layout, seeds, command, timeseries)
+            manifest = _new_manifest(
+                spec, definition, digest, layout, seeds, particles, command, timeseries
+            )
         manifest.setdefault("sessions", []).append(session)
         manifest["complete"] = False
 
@@ -618,6 +631,9 @@ def _run_claimed(
                 run = np.arange(start, stop, dtype=np.int64)
                 point = run // spec.replicates
                 replicate = run % spec.replicates
+                drawn = {}
+                if posterior is not None and particles is not None:
+                    drawn = posterior.at(particles[replicate], spec.paths)
                 yield ChunkTask(
                     index=index,
                     scenario=spec.scenario,
@@ -629,6 +645,8 @@ def _run_claimed(
                     values=matrix[point],
                     outcomes=spec.outcomes,
                     timeseries=timeseries,
+                    drawn=drawn,
+                    particle=None if particles is None else particles[replicate],
                 )
 
         if backend is not None and todo:
@@ -702,11 +720,21 @@ def _new_manifest(
     digest: str,
     layout: store.Layout,
     seeds: npt.NDArray[np.uint64],
+    particles: npt.NDArray[np.int64] | None,
     command: str | None,
     timeseries: bool,
 ) -> dict[str, Any]:
     git = provenance.git_commit()
     scenario = spec.scenario
+    posterior = spec.draws_from
+    drawn: dict[str, Any] | None = None
+    if posterior is not None and particles is not None:
+        drawn = {
+            **posterior.record(),
+            "particles_sha256": definition["posterior"]["particles_sha256"],
+            "drawn": list(spec.drawn()),
+            "replicate_particles": [int(particle) for particle in particles],
+        }
     return {
         "kind": "sweep",
         "manifest_version": store.MANIFEST_VERSION,
@@ -730,6 +758,8 @@ def _new_manifest(
         "replicates": spec.replicates,
         "master_seed": spec.seed,
         "replicate_seeds": [int(seed) for seed in seeds],
+        "posterior": drawn,
+        "covers": DRAWS if drawn is None else DRAWS_AND_PARAMETERS,
         "points": spec.points(),
         "runs": layout.runs,
         "chunks": {"count": layout.count, "size": layout.size},

@@ -19,13 +19,17 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sim.results.outcomes import REGISTRY, SWEEP, UnknownOutcome, member_families, sweep_names
 from sim.scenario import Scenario, ScenarioError, load, locate, schema, tomlfile
 from sim.scenario.resolve import MAX_NAME_LENGTH, NUMERIC_RULES
 from sim.scenario.tomlfile import TomlFile, did_you_mean
+
+if TYPE_CHECKING:
+    from sim.calibrate.posterior import Posterior
 
 #: The designs a sweep may use.
 DESIGNS: Final = ("grid", "lhs", "sobol", "morris")
@@ -39,6 +43,7 @@ TOP_KEYS: Final = (
     "steps",
     "outcomes",
     "chunk_size",
+    "posterior",
     "design",
     "fixed",
     "parameters",
@@ -144,6 +149,37 @@ class SweepSpec:
     file_sha256: str | None = None
     fixed: tuple[tuple[str, Any], ...] = ()
     """Values held fixed in every run (already applied to ``scenario``)."""
+    posterior: bool = True
+    """Draw the values the sweep does not vary from the scenario's calibrated posterior (if it
+    has one, its own or inherited): replicate ``r`` runs under parameter set ``r`` at every
+    design point. False: every run has the scenario's own values."""
+
+    @cached_property
+    def draws_from(self) -> Posterior | None:
+        """The posterior the sweep draws from: the scenario's (or the one it inherits), unless
+        ``posterior`` is false, the scenario has none, or every value it calibrates is swept or
+        set by the scenario itself. A stale or corrupt posterior is a :class:`SweepError`."""
+        if not self.posterior:
+            return None
+        from sim.calibrate.posterior import PosteriorError, posterior_for
+
+        try:
+            found = posterior_for(self.scenario)
+        except PosteriorError as error:
+            raise SweepError(
+                self.file or "command line",
+                "posterior",
+                f"{error} (or run the scenario's own values: posterior = false in a sweep "
+                "file, --no-posterior on the command line)",
+            ) from None
+        if found is None or not drawn_paths(found, self.paths):
+            return None
+        return found
+
+    def drawn(self) -> tuple[str, ...]:
+        """The values a run draws from the posterior (none without one)."""
+        posterior = self.draws_from
+        return () if posterior is None else drawn_paths(posterior, self.paths)
 
     @property
     def horizon(self) -> int:
@@ -185,9 +221,12 @@ class SweepSpec:
         """Everything that fixes a sweep's results and the layout of its folder.
 
         Two invocations with equal definitions write identical folders; a results folder
-        refuses to resume a sweep whose definition differs from its own.
+        refuses to resume a sweep whose definition differs from its own. A sweep that draws
+        from a posterior has a ``posterior`` entry (:func:`posterior_identity`); one that runs
+        the scenario's own values has none, so its definition is what it was before sweeps
+        could draw.
         """
-        return {
+        definition = {
             "scenario": {
                 "name": self.scenario.name,
                 "sha256": self.scenario.digest,
@@ -204,6 +243,29 @@ class SweepSpec:
             "chunk_size": chunk_size,
             "timeseries": timeseries,
         }
+        if self.draws_from is not None:
+            definition["posterior"] = posterior_identity(self.draws_from)
+        return definition
+
+
+def drawn_paths(posterior: Posterior, swept: Sequence[str]) -> tuple[str, ...]:
+    """The values of a posterior a sweep of ``swept`` draws: all it calibrates (structural
+    variants included) but the swept ones and those the scenario sets itself."""
+    skipped = {*posterior.kept, *swept}
+    return tuple(path for path in (*posterior.values, *posterior.variants) if path not in skipped)
+
+
+def posterior_identity(posterior: Posterior) -> dict[str, Any]:
+    """What decides the parameter sets a sweep draws: the calibrated scenario and the digest of
+    its files, the hash of the particles (a recalibration changes it) and the values the
+    scenario keeps as it sets them."""
+    hashes = posterior.manifest.get("file_hashes") or {}
+    return {
+        "scenario": posterior.scenario,
+        "digest": posterior.digest,
+        "particles_sha256": hashes.get("particles.parquet"),
+        "kept": sorted(posterior.kept),
+    }
 
 
 def definition_digest(definition: Mapping[str, Any]) -> str:
@@ -336,8 +398,21 @@ def _from_file(file: TomlFile) -> SweepSpec:
         file=str(path),
         file_sha256=hashlib.sha256(file.raw).hexdigest(),
         fixed=fixed,
+        posterior=_posterior_choice(where, data.get("posterior", True), line("posterior")),
     )
     return check(spec, where)
+
+
+def _posterior_choice(where: str, value: Any, line: int | None) -> bool:
+    if not isinstance(value, bool):
+        raise SweepError(
+            where,
+            "posterior",
+            "expected true (draw the values not swept from the scenario's calibrated "
+            f"posterior) or false (the scenario's own values), got {value!r}",
+            line,
+        )
+    return value
 
 
 def _fixed(where: str, table: Any, line: int | None) -> tuple[tuple[str, Any], ...]:
@@ -665,8 +740,10 @@ def from_options(
     seed: int | None = None,
     steps: int | None = None,
     name: str | None = None,
+    posterior: bool = True,
 ) -> SweepSpec:
-    """A sweep given entirely on the command line: a base scenario and ``--param`` options."""
+    """A sweep given entirely on the command line: a base scenario and ``--param`` options
+    (``posterior=False``: ``--no-posterior``)."""
     resolved = scenario if isinstance(scenario, Scenario) else load(scenario)
     if not params:
         raise SweepError(
@@ -681,6 +758,7 @@ def from_options(
         replicates=1 if replicates is None else replicates,
         seed=DEFAULT_SEED if seed is None else seed,
         steps=steps,
+        posterior=posterior,
     )
     return check(spec, "command line")
 
@@ -694,6 +772,7 @@ def with_options(
     replicates: int | None = None,
     seed: int | None = None,
     steps: int | None = None,
+    posterior: bool | None = None,
 ) -> SweepSpec:
     """A sweep file's definition with command-line options applied: ``--param`` replaces the
     file's entry for the same path or adds one; the others replace the file's setting."""
@@ -718,6 +797,7 @@ def with_options(
         replicates=spec.replicates if replicates is None else replicates,
         seed=spec.seed if seed is None else seed,
         steps=spec.steps if steps is None else steps,
+        posterior=spec.posterior if posterior is None else posterior,
     )
     return check(updated, spec.file or "command line")
 
@@ -794,20 +874,32 @@ def check(spec: SweepSpec, where: str) -> SweepSpec:
     return spec
 
 
-def check_points(spec: SweepSpec, matrix: Any) -> None:
+def check_points(
+    spec: SweepSpec,
+    matrix: Any,
+    sets: Mapping[str, Any] | None = None,
+    replicates: Any = None,
+) -> None:
     """Every design point against the scenario's own cross-field rules (floor <= ceiling, ...),
     before any run: a SweepError names the swept value, the point and the values it breaks.
 
     ``matrix`` is the design (one row per point, one column per swept path, as
     :func:`sim.sweep.design.points` makes it); the rules are evaluated on whole columns.
+    ``sets`` are the parameter sets drawn from a posterior (each drawn path to one value per
+    set) and ``replicates`` the first replicate that runs each set: every design point runs
+    under every set, so a rule between a swept and a drawn value is checked on every pair.
     """
     import numpy as np
 
     where = spec.file or "command line"
     columns = {path: matrix[:, index] for index, path in enumerate(spec.paths)}
+    drawn = {} if sets is None else {p: v for p, v in sets.items() if p not in columns}
     for rule in NUMERIC_RULES:
         swept = [path for path in rule.inputs if path in columns]
         if not swept:
+            continue
+        if any(path in drawn for path in rule.inputs):
+            _check_pairs(spec, where, rule, columns, drawn, replicates)
             continue
         inputs = [columns.get(path, spec.scenario[path]) for path in rule.inputs]
         holds = np.broadcast_to(rule.holds(*inputs), (len(matrix),))
@@ -824,6 +916,66 @@ def check_points(spec: SweepSpec, matrix: Any) -> None:
             where,
             named,
             f"design point {row} has {values}: {rule.expected}",
+        )
+
+
+#: Most (design point, parameter set) pairs a rule is evaluated on at once.
+_PAIRS_AT_ONCE: Final = 1_000_000
+
+
+def _check_pairs(
+    spec: SweepSpec,
+    where: str,
+    rule: Any,
+    columns: Mapping[str, Any],
+    drawn: Mapping[str, Any],
+    replicates: Any,
+) -> None:
+    """A rule between swept and drawn values on every (design point, parameter set) pair: on
+    the distinct combinations of its swept values (in point order) against the sets, a block
+    at a time."""
+    import numpy as np
+
+    swept = [path for path in rule.inputs if path in columns]
+    table = np.column_stack([np.asarray(columns[path], dtype=np.float64) for path in swept])
+    _, first = np.unique(table, axis=0, return_index=True)
+    first = np.sort(first)  # each distinct combination at its first design point
+    count = len(np.asarray(next(iter(drawn.values()))))
+    block = max(1, _PAIRS_AT_ONCE // max(count, 1))
+    for start in range(0, len(first), block):
+        rows = first[start : start + block]
+        inputs = []
+        for path in rule.inputs:
+            if path in columns:
+                inputs.append(np.asarray(columns[path])[rows][:, None])
+            elif path in drawn:
+                inputs.append(np.asarray(drawn[path], dtype=np.float64)[None, :])
+            else:
+                inputs.append(spec.scenario[path])
+        holds = np.broadcast_to(rule.holds(*inputs), (len(rows), count))
+        if holds.all():
+            continue
+        at, which = np.unravel_index(int(np.argmin(holds)), holds.shape)
+        row = int(rows[at])
+        replicate = int(which if replicates is None else replicates[which])
+        named = rule.path if rule.path in swept else swept[0]
+        ordered = [named, *(path for path in rule.inputs if path != named)]
+        values = []
+        for path in ordered:
+            if path in columns:
+                values.append(f"{path} = {float(columns[path][row]):g}")
+            elif path in drawn:
+                values.append(
+                    f"{path} = {float(drawn[path][which]):g} (drawn from the posterior for "
+                    f"replicate {replicate})"
+                )
+            else:
+                values.append(f"{path} = {float(spec.scenario[path]):g}")
+        raise SweepError(
+            where,
+            named,
+            f"design point {row} has {', '.join(values)}: {rule.expected} (narrow the swept "
+            "range, hold the drawn value in [fixed], or set posterior = false / --no-posterior)",
         )
 
 

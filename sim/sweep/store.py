@@ -213,13 +213,46 @@ def check_resumable(folder: Path, definition: Mapping[str, Any], digest: str) ->
     if manifest.get("definition_sha256") == digest:
         return manifest
     old = manifest.get("definition", {})
-    changed = [key for key in definition if old.get(key) != definition[key]]
+    changed = [key for key in {**old, **definition} if old.get(key) != definition.get(key)]
+    if "posterior" in changed:
+        others = [key for key in changed if key != "posterior"]
+        also = f" (also changed: {', '.join(others)})" if others else ""
+        raise SweepError(
+            folder / MANIFEST,
+            "posterior",
+            _posterior_change(old.get("posterior"), definition.get("posterior")) + also,
+        )
     what = ", ".join(changed) if changed else "definition"
     raise SweepError(
         folder / MANIFEST,
         "definition",
         f"this folder holds a different sweep (changed: {what}); rerun the command that "
         "wrote it to resume, or choose another --out for the new sweep",
+    )
+
+
+def _posterior_change(old: Any, new: Any) -> str:
+    """Why a folder's runs and this sweep's would not mix: they draw from different posteriors,
+    or one draws and the other runs the scenario's own values."""
+    if not isinstance(old, Mapping):
+        return (
+            "this folder holds a sweep of the scenario's own values, and this one draws from "
+            f"the posterior of {new.get('scenario')}; add --no-posterior (or posterior = false) "
+            "to resume it, or choose another --out"
+        )
+    if not isinstance(new, Mapping):
+        return (
+            f"this folder holds a sweep that drew from the posterior of {old.get('scenario')}, "
+            "and this one runs the scenario's own values (--no-posterior, posterior = false, or "
+            "no posterior found); rerun the command that wrote it to resume, or choose another "
+            "--out"
+        )
+    return (
+        f"this folder holds a sweep that drew from the posterior of {old.get('scenario')} as it "
+        f"was then (particles sha256 {str(old.get('particles_sha256'))[:12]}), and the "
+        f"posterior has changed since (now {new.get('scenario')}, "
+        f"{str(new.get('particles_sha256'))[:12]}): its runs and new ones would mix parameter "
+        "sets; choose another --out"
     )
 
 

@@ -17,6 +17,7 @@ import platform
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,8 @@ MEMBERS = schema.MEMBERS
 
 @dataclass(frozen=True)
 class ChunkTask:
-    """The runs of one chunk: who they are (point, replicate, seed) and their parameter values."""
+    """The runs of one chunk: who they are (point, replicate, seed) and their parameter values
+    (swept, and drawn from a posterior)."""
 
     index: int
     scenario: Scenario
@@ -55,6 +57,11 @@ class ChunkTask:
     """Parameter values of each run: shape ``(runs, len(paths))``."""
     outcomes: tuple[str, ...]
     timeseries: bool = False
+    drawn: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict)
+    """Values drawn from a posterior, by dotted path: one per run (numbers as floats, the
+    structural variants as names); empty when the sweep runs the scenario's own values."""
+    particle: IntArray | None = None
+    """With ``drawn``: the posterior particle (row of its ``particles.parquet``) of each run."""
 
     @property
     def count(self) -> int:
@@ -185,7 +192,8 @@ class _ChunkState:
     def evaluate(self, runs: IntArray) -> None:
         """Run ``runs`` as one batch; if it raises, split it until the failures are isolated."""
         task = self.task
-        overrides = {path: task.values[runs, j] for j, path in enumerate(task.paths)}
+        overrides = {path: values[runs] for path, values in task.drawn.items()}
+        overrides.update({path: task.values[runs, j] for j, path in enumerate(task.paths)})
         try:
             result = batch.simulate(
                 task.scenario,
@@ -230,6 +238,8 @@ class _ChunkState:
             "replicate": pa.array(task.replicate, type=pa.int64()),
             "seed": pa.array(task.seed, type=pa.uint64()),
         }
+        if task.particle is not None:
+            columns["particle"] = pa.array(task.particle, type=pa.int64())
         for j, path in enumerate(task.paths):
             columns[path] = pa.array(task.values[:, j], type=pa.float64())
         columns["status"] = pa.array(np.where(failed, "failed", "ok").tolist(), type=pa.string())
