@@ -57,7 +57,9 @@ from sim.sweep import from_options, run_sweep
 runs = int(sys.argv[1])
 params = ["russia.capacity.initial=0.2:0.8", "mechanisms.trust_loss_ignored=0.3:0.8"]
 options = dict(design="lhs", samples=runs // 10, replicates=10, seed=2022, steps=36)
-extra = {}
+import inspect
+# the scenario's own values in both (a version whose sweeps draw from a posterior is told not to)
+extra = {"posterior": False} if "posterior" in inspect.signature(from_options).parameters else {}
 spec = from_options("baseline-2022", params, **options, **extra)
 with tempfile.TemporaryDirectory() as folder:
     started = time.perf_counter()
