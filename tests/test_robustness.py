@@ -352,3 +352,20 @@ def test_an_empty_sweep_out_is_refused(tmp_path: Path, monkeypatch: pytest.Monke
     )
     assert_one_line_error(result, "--out")
     assert files_under(tmp_path) == []
+
+
+def test_a_deep_file_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tomllib recurses once per level: at the recursion limit an audit hook (solara's filelock
+    # installs one) failed and printed "Exception ignored in audit hook" beside the error
+    from sim.scenario import tomlfile
+
+    def no_parsing(text: str) -> None:
+        raise AssertionError("parsed a file nested too deep")
+
+    monkeypatch.setattr(tomlfile.tomllib, "loads", no_parsing)
+    path = tmp_path / "deep.toml"
+    path.write_text(f'extends = "baseline-2022"\nx = {DEEP}\n', encoding="utf-8")
+    with pytest.raises(tomlfile.TomlFileError, match="nested more than 32 deep"):
+        tomlfile.read(path, "scenario")

@@ -100,6 +100,10 @@ def read(path: Path, kind: str) -> TomlFile:
     except UnicodeDecodeError:
         raise TomlFileError(path, "encoding", "not UTF-8 text (expected a TOML file)") from None
     too_deep = f"tables or lists nested more than {MAX_DEPTH} deep (expected a {kind} file)"
+    if _brackets_deeper_than(text, MAX_DEPTH):
+        # refused before parsing: tomllib recurses once per level, and a RecursionError is not
+        # always catchable cleanly (an audit hook, such as filelock's, reports it on stderr)
+        raise TomlFileError(path, "too-deep", too_deep)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -123,6 +127,33 @@ def read(path: Path, kind: str) -> TomlFile:
     if _deeper_than(data, MAX_DEPTH):
         raise TomlFileError(path, "too-deep", too_deep)
     return TomlFile(path, raw, text, data, KeyLines(text))
+
+
+#: What the bracket scan skips (strings and comments, in which brackets mean nothing) and counts.
+_TOKENS: Final = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]'
+)
+
+
+def _brackets_deeper_than(text: str, limit: int) -> bool:
+    """Whether inline tables and arrays open more than ``limit`` deep in the text (brackets in
+    strings and comments aside), found without parsing.
+
+    >>> _brackets_deeper_than("x = [[1], {a = '[[['}]  # [[[", 2)
+    False
+    >>> _brackets_deeper_than("x = [[[1]]]", 2)
+    True
+    """
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif mark in "]}":
+            depth = max(depth - 1, 0)
+    return False
 
 
 def _deeper_than(data: dict[str, Any], limit: int) -> bool:
