@@ -155,6 +155,22 @@ def estimate(values: pd.Series | Sequence[float] | FloatArray, draws: int = 1) -
     )
 
 
+#: The columns of :func:`paired_differences`.
+PAIRED_COLUMNS: Final = (
+    "scenario",
+    "n",
+    "mean",
+    "baseline_mean",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "lower_share",
+    "higher_share",
+    "identical",
+    "covers",
+)
+
+
 def paired_differences(
     summary: pd.DataFrame, outcome: str, baseline: str, order: Sequence[str] | None = None
 ) -> pd.DataFrame:
@@ -217,22 +233,7 @@ def paired_differences(
                 "covers": covers,
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "scenario",
-            "n",
-            "mean",
-            "baseline_mean",
-            "difference",
-            "ci_low",
-            "ci_high",
-            "lower_share",
-            "higher_share",
-            "identical",
-            "covers",
-        ],
-    )
+    return pd.DataFrame(rows, columns=list(PAIRED_COLUMNS))
 
 
 #: The verdicts on a difference between two scenarios (:func:`verdict`) .

@@ -34,7 +34,7 @@ import pandas as pd
 from sim.results.folder import read_table
 from sim.results.outcomes import ALIGNMENT, UNIT_NEGLIGIBLE
 from sim.scenario import schema
-from sim.stats import paired_differences, verdict
+from sim.stats import PAIRED_COLUMNS, paired_differences, verdict
 
 #: Time-series columns holding how much one motive pushed (+) or pulled (−) a member's alignment
 #: that month start with this.
@@ -56,19 +56,10 @@ NEGLIGIBLE: Final = UNIT_NEGLIGIBLE[ALIGNMENT]
 #: Columns of ``drivers.csv``: those of :func:`sim.stats.paired_differences` with ``member`` and
 #: ``driver`` after ``scenario``, then ``negligible`` and ``verdict``.
 DRIVERS_COLUMNS: Final = (
-    "scenario",
+    PAIRED_COLUMNS[0],
     "member",
     "driver",
-    "n",
-    "mean",
-    "baseline_mean",
-    "difference",
-    "ci_low",
-    "ci_high",
-    "lower_share",
-    "higher_share",
-    "identical",
-    "covers",
+    *PAIRED_COLUMNS[1:],
     "negligible",
     "verdict",
 )
