@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sim.cli.draws import PosteriorOption
 from sim.cli.errors import INTERRUPTED, fail, user_errors
 from sim.cli.options import (
     DEFAULT_OUT,
@@ -52,13 +53,7 @@ def forecast_command(
     seed: SeedOption = 1,
     steps: StepsOption = None,
     out: OutOption = DEFAULT_OUT,
-    no_posterior: Annotated[
-        bool,
-        typer.Option(
-            "--no-posterior",
-            help="Use the scenario's own values instead of drawing them from its posterior.",
-        ),
-    ] = False,
+    posterior: PosteriorOption = True,
     force: ForceOption = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")
@@ -96,10 +91,10 @@ def forecast_command(
             periods_for(resolved.start, horizon)
         except ForecastError as error:
             fail(str(error))
-        posterior = None
-        if not no_posterior:
-            posterior = posterior_for(resolved)
-            if posterior is None:
+        drawn_from = None
+        if posterior:
+            drawn_from = posterior_for(resolved)
+            if drawn_from is None:
                 raise PosteriorError(
                     f"{resolved.name}: no calibrated posterior in its chain of scenario files "
                     f"(run `csto calibrate {resolved.name}`, or pass --no-posterior)"
@@ -111,16 +106,16 @@ def forecast_command(
             draws,
             replicates,
             steps=horizon if horizon != resolved.horizon else None,
-            posterior=not no_posterior,
+            posterior=posterior,
         )
         output.check_writable(folder, force)
     command = ["csto", "forecast", scenario, "--draws", str(draws)]
     command += ["--replicates", str(replicates), "--seed", str(seed), "--steps", str(horizon)]
-    command += ["--out", str(out)] + (["--no-posterior"] if no_posterior else [])
+    command += ["--out", str(out)] + ([] if posterior else ["--no-posterior"])
     started = provenance.now()
     console = Console(stderr=True, quiet=quiet)
     try:
-        forecast = _run_with_progress(resolved, posterior, draws, replicates, seed, horizon, quiet)
+        forecast = _run_with_progress(resolved, drawn_from, draws, replicates, seed, horizon, quiet)
         with user_errors():
             write_forecast(forecast, folder, command=command, started=started, force=force)
             report.write(report.build(folder), folder / "report.html")
@@ -128,10 +123,10 @@ def forecast_command(
         fail("interrupted; no results folder was written", INTERRUPTED)
     except OSError as error:
         fail(f"{folder}: cannot write results ({error.strerror or error}); nothing was written")
-    if posterior is not None:
+    if drawn_from is not None:
         kept = f"; {len(forecast.kept)} kept as the scenario sets them" if forecast.kept else ""
         console.print(
-            f"{resolved.name}: {draws} draws from the posterior of {posterior.scenario} "
+            f"{resolved.name}: {draws} draws from the posterior of {drawn_from.scenario} "
             f"({len(forecast.drawn)} values and variants drawn{kept}) x {replicates} seeds"
         )
         if not forecast.drawn:
